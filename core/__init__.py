@@ -1,0 +1,1 @@
+"""Shared building blocks of Stash2Plex. Standard library only: the hook path imports these."""
