@@ -1,0 +1,124 @@
+"""Hook context → what to admit, drop or skip. Pure: no I/O, no clock, standard library only.
+
+Why pure: this is the whole policy of the hot path, so it is unit-tested exhaustively without
+servers. `inputFields` lists the keys the client SENT (not what changed), so a hook is skipped
+only when every sent field is known to be invisible in Plex; any unknown field admits.
+"""
+
+from __future__ import annotations
+
+from plugin_io.invocation import HookContext, InputError, parse_id
+
+ADMIT, DROP, SKIP = "admit", "drop", "skip"
+SCAN_DELAY_S = 60.0  # a scan fires Scene.Create.Post before the cover exists; push after it does
+
+# Fields that can never change what Plex shows (per the real Stash schema; a test checks they exist).
+_ALWAYS = {"id", "clientMutationId", "ids"}
+INVISIBLE_FIELDS: dict[str, frozenset[str]] = {
+    "scene": frozenset(_ALWAYS | {"o_counter", "play_count", "play_duration", "resume_time", "gallery_ids"}),
+    "performer": frozenset(_ALWAYS | {
+        "gender", "birthdate", "ethnicity", "country", "eye_color", "height_cm", "measurements", "fake_tits",
+        "penis_length", "circumcised", "career_length", "tattoos", "piercings", "alias_list", "twitter",
+        "instagram", "favorite", "tag_ids", "stash_ids", "rating100", "details", "death_date", "hair_color",
+        "weight", "ignore_auto_tag", "custom_fields", "url", "urls"}),
+    "studio": frozenset(_ALWAYS | {"url", "urls", "image", "stash_ids", "rating100", "favorite", "details",
+                                   "aliases", "tag_ids", "ignore_auto_tag"}),
+    "tag": frozenset(_ALWAYS | {"sort_name", "description", "aliases", "ignore_auto_tag", "favorite", "image",
+                                "stash_ids", "parent_ids", "child_ids"}),
+    "group": frozenset(_ALWAYS | {"aliases", "duration", "date", "rating100", "studio_id", "director",
+                                  "synopsis", "urls", "tag_ids", "containing_groups", "sub_groups",
+                                  "front_image", "back_image"}),
+}
+_KIND = {"Scene": "scene", "Performer": "performer", "Studio": "studio", "Tag": "tag", "Group": "group"}
+FAN_OUT_HOOKS = frozenset({"Performer.Update.Post", "Studio.Update.Post", "Tag.Update.Post",
+                           "Tag.Merge.Post", "Group.Update.Post"})
+
+
+class Decision:
+    """`targets` are (kind, id) pairs; `delay_s` postpones the first attempt; `note` is for the log."""
+
+    __slots__ = ("action", "targets", "delay_s", "note")
+
+    def __init__(self, action: str, targets: list[tuple[str, int]], note: str, delay_s: float = 0.0) -> None:
+        self.action = action
+        self.targets = targets
+        self.delay_s = delay_s
+        self.note = note
+
+    def __repr__(self) -> str:
+        return f"Decision({self.action}, {self.targets}, delay={self.delay_s}, {self.note!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Decision) and (self.action, self.targets, self.delay_s) == (
+            other.action, other.targets, other.delay_s)
+
+
+def invisible_only(kind: str, fields: list[str] | None) -> bool:
+    """True when every sent field is known not to affect Plex (None/empty → unknown → False)."""
+    if not fields:
+        return False
+    return set(fields) <= INVISIBLE_FIELDS[kind]
+
+
+def ids_in_input(value: object) -> list[int]:
+    """Scene ids carried by a bulk input (`ids`), a destroy input (`id`/`ids`) or an input array."""
+    found: list[int] = []
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        raw_ids = item.get("ids")
+        if isinstance(raw_ids, list):
+            found.extend(i for i in (parse_id(r, "input.ids[]") for r in raw_ids) if i is not None)
+        elif raw_ids is not None:
+            raise InputError("hook input.ids is not a list of ids")
+        if "id" in item:
+            one = parse_id(item.get("id"), "input.id")
+            if one is not None:
+                found.append(one)
+    return list(dict.fromkeys(found))
+
+
+def _scene_ids(ctx: HookContext) -> list[int]:
+    """Stash fires one hook per scene (with that scene's id) even for bulk edits, so the id is
+    enough; the input's ids are used only when the context has no id of its own."""
+    if ctx.id is not None:
+        return [ctx.id]
+    return ids_in_input(ctx.input)
+
+
+def decide(ctx: HookContext) -> Decision:
+    """The whole hook policy; raises InputError for shapes Stash never sends (e.g. non-numeric ids)."""
+    family = ctx.type.split(".", 1)[0]
+    kind = _KIND.get(family)
+    if kind is None or (family != "Scene" and ctx.type not in FAN_OUT_HOOKS):
+        return Decision(SKIP, [], f"{ctx.type} is not used by Stash2Plex")
+    if ctx.type == "Scene.Destroy.Post":
+        ids = _scene_ids(ctx)
+        if not ids:
+            return Decision(SKIP, [], "scene deleted without an id (clean task); reconcile forgets it later")
+        return Decision(DROP, [("scene", i) for i in ids], "scene deleted: forget its queue job and sync record")
+    if ctx.type == "Tag.Merge.Post":
+        target = ctx.id
+        if target is None and isinstance(ctx.input, dict):
+            target = parse_id(ctx.input.get("destination"), "input.destination")
+        if target is None:
+            return Decision(SKIP, [], "tag merge without a destination id")
+        return Decision(ADMIT, [("tag", target)], "tags merged: scenes of the destination tag")
+    if family != "Scene":
+        if ctx.id is None:
+            return Decision(SKIP, [], f"{ctx.type} without an id")
+        if ctx.input is not None and invisible_only(kind, ctx.input_fields):
+            return Decision(SKIP, [], f"{kind} change does not affect Plex ({', '.join(ctx.input_fields or [])})")
+        return Decision(ADMIT, [(kind, ctx.id)], f"{kind} changed: its scenes")
+    ids = _scene_ids(ctx)
+    if not ids:
+        return Decision(SKIP, [], f"{ctx.type} without a scene id")
+    if ctx.input is not None and not isinstance(ctx.input, (dict, list)):
+        raise InputError(f"hook input is a {type(ctx.input).__name__}, expected an object, a list or null")
+    if ctx.input is not None and invisible_only("scene", ctx.input_fields):
+        return Decision(SKIP, [], f"scene change does not affect Plex ({', '.join(ctx.input_fields or [])})")
+    if ctx.type == "Scene.Create.Post" and ctx.input is None:
+        return Decision(ADMIT, [("scene", i) for i in ids], "new scene from a scan (waits for its cover)",
+                        SCAN_DELAY_S)
+    return Decision(ADMIT, [("scene", i) for i in ids], "scene changed")

@@ -1,0 +1,69 @@
+"""The hook hot path: decide → one SQLite transaction → make sure a worker runs → return.
+
+Standard library only, no network (ARCHITECTURE invariant 5; a test checks sys.modules). Stash
+blocks the user's save until this process exits, so nothing here waits for anything. Whether the
+plugin is `enabled` is a Stash setting only readable over the network: the worker honours it.
+"""
+
+from __future__ import annotations
+
+from core import stashlog
+from core.paths import data_dir
+from hooks.decide import ADMIT, DROP, Decision, decide
+from plugin_io.invocation import Invocation
+
+HOOK_REASON = "hook"
+
+
+def _admit(conn: object, decision: Decision) -> dict[str, int]:
+    from sync_queue.admit import admit, admit_many
+
+    due_at = None
+    if decision.delay_s:
+        import time
+
+        due_at = time.time() + decision.delay_s
+    if len(decision.targets) == 1:
+        result = admit(conn, decision.targets[0], HOOK_REASON, due_at=due_at)  # type: ignore[arg-type]
+        return {"admitted": int(result.admitted), "coalesced": int(result.coalesced)}
+    counts = admit_many(conn, decision.targets, HOOK_REASON, due_at=due_at)  # type: ignore[arg-type]
+    return {"admitted": counts.admitted, "coalesced": counts.coalesced}
+
+
+def _drop(conn: object, decision: Decision) -> dict[str, int]:
+    """A deleted scene: forget its waiting job and its sync record; Plex is never touched."""
+    from sync_queue.db import immediate
+    from sync_queue.jobs import drop_waiting  # type: ignore[import-not-found]
+    from sync_queue.state import delete_record
+
+    dropped = forgotten = 0
+    with immediate(conn):  # type: ignore[arg-type]
+        for target in decision.targets:
+            dropped += int(bool(drop_waiting(conn, target)))
+            forgotten += int(bool(delete_record(conn, target[1])))  # type: ignore[arg-type]
+    return {"dropped": dropped, "forgotten": forgotten}
+
+
+def run_hook(inv: Invocation) -> dict[str, object]:
+    """Handle one hook invocation; the returned dict is the `output` Stash logs at debug level."""
+    assert inv.hook is not None
+    decision = decide(inv.hook)
+    if decision.action not in (ADMIT, DROP):
+        stashlog.debug(f"{inv.hook.type}: skipped ({decision.note})")
+        return {"action": "skip", "note": decision.note}
+    from sync_queue.db import open_db
+
+    folder = data_dir()
+    conn = open_db(folder, check=False)
+    try:
+        counts = _admit(conn, decision) if decision.action == ADMIT else _drop(conn, decision)
+    finally:
+        conn.close()
+    worker = None
+    if decision.action == ADMIT:
+        from worker.process import ensure_worker  # type: ignore[import-not-found]
+
+        worker = bool(ensure_worker(folder, inv.conn))
+    stashlog.debug(f"{inv.hook.type} {decision.targets[:5]}: {decision.note} {counts}")
+    return {"action": decision.action, "targets": len(decision.targets), **counts,
+            **({"worker_started": worker} if worker is not None else {})}

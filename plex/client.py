@@ -1,0 +1,159 @@
+"""Connecting to Plex through plexapi, and turning every failure into core.errors.
+
+Why here: one pooled session with both timeouts honoured and auto-reload off is what keeps a
+100,000-scene sync from making hidden per-item requests or hanging forever (LESSONS 16).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+import requests
+
+from core.errors import (
+    AuthFailed,
+    ConfigError,
+    MissingDependency,
+    NotInPlex,
+    Permanent,
+    ServerDown,
+    SyncError,
+    Transient,
+)
+from core.redact import redact, register_secret
+from core.settings import WHERE, Settings
+
+try:
+    import plexapi
+    from plexapi import exceptions as plex_exc
+    from plexapi.server import PlexServer
+except ImportError as exc:  # pragma: no cover - exercised only without the dependency
+    raise MissingDependency("plexapi is not installed: run `pip install -r requirements.txt` "
+                            "in the plugin folder (or install it with PythonDepManager).") from exc
+
+MOVIE = "movie"
+
+
+def disable_autoreload() -> None:
+    """Partial (listing) objects must never trigger a hidden reload request per attribute."""
+    plexapi.CONFIG.data.setdefault("plexapi", {})["autoreload"] = "false"
+
+
+def make_session(settings: Settings) -> requests.Session:
+    """One pooled session for every Plex request; TLS verification per setting."""
+    session = requests.Session()
+    session.verify = bool(settings.plex_verify_tls)
+    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    if not settings.plex_verify_tls:
+        import urllib3
+
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    return session
+
+
+def timeouts(settings: Settings) -> tuple[float, float]:
+    return float(settings.connect_timeout), float(settings.read_timeout)
+
+
+def connect(settings: Settings, session: requests.Session | None = None) -> PlexServer:
+    """Open the server (one `GET /`). Raises classified SyncErrors, never raw exceptions."""
+    register_secret(settings.plex_token)
+    disable_autoreload()
+    try:
+        return PlexServer(settings.plex_url, settings.plex_token,
+                          session=session or make_session(settings), timeout=timeouts(settings))
+    except Exception as exc:
+        raise classify(exc) from exc
+
+
+def _status(exc: Exception) -> int | None:
+    text = str(exc)
+    if text.startswith("(") and ")" in text[:6]:
+        try:
+            return int(text[1:text.index(")")])
+        except ValueError:
+            return None
+    return None
+
+
+def classify(exc: BaseException) -> SyncError:
+    """Map a requests/plexapi failure to the worker's taxonomy; messages are redacted."""
+    if isinstance(exc, SyncError):
+        return exc
+    msg = redact(f"{type(exc).__name__}: {exc}")
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return ServerDown(f"Plex did not accept a connection in time: {msg}")
+    if isinstance(exc, (requests.exceptions.ReadTimeout, requests.exceptions.ChunkedEncodingError)):
+        return Transient(f"Plex did not answer in time: {msg}")
+    if isinstance(exc, requests.exceptions.SSLError):
+        return ConfigError(f"Plex TLS certificate was rejected: {msg}. For a self-signed certificate "
+                           f"turn off 'Verify Plex TLS certificate' under {WHERE}.")
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        # Refused / DNS / reset. A reset after the request was sent is still "server down" for
+        # the breaker; the edit is idempotent, so repeating it later is safe.
+        return ServerDown(f"Plex is unreachable: {msg}")
+    if isinstance(exc, plex_exc.Unauthorized):
+        return AuthFailed(f"Plex rejected the token (401): check the Plex token under {WHERE}. {msg}")
+    if isinstance(exc, plex_exc.NotFound):
+        return NotInPlex(f"Plex item not found (404): {msg}")
+    if isinstance(exc, plex_exc.BadRequest):
+        status = _status(exc)
+        if status is not None and (status >= 500 or status in (408, 429, 503)):
+            return Transient(f"Plex is busy or failing ({status}): {msg}")
+        return Permanent(f"Plex refused the request ({status or 400}): {msg}")
+    if isinstance(exc, ET.ParseError):
+        return Transient(f"Plex sent an unreadable answer: {msg}")
+    if isinstance(exc, requests.exceptions.RequestException):
+        return Transient(f"Plex request failed: {msg}")
+    return Permanent(f"Unexpected error talking to Plex: {msg}")
+
+
+@dataclass(frozen=True)
+class Section:
+    section_id: str
+    title: str
+    type: str
+    agent: str
+    locations: tuple[str, ...]
+
+
+def list_sections(server: PlexServer) -> list[Section]:
+    """All library sections (one `GET /library/sections`)."""
+    try:
+        root = server.query("/library/sections")
+    except Exception as exc:
+        raise classify(exc) from exc
+    out = []
+    for d in root.iter("Directory"):
+        locs = tuple(loc.get("path", "") for loc in d.iter("Location"))
+        out.append(Section(d.get("key", ""), d.get("title", ""), d.get("type", ""), d.get("agent", ""), locs))
+    return out
+
+
+def pick_sections(all_sections: list[Section], settings: Settings) -> list[Section]:
+    """Configured libraries (case-insensitive names), or every movie-type one when none is set."""
+    movies = [s for s in all_sections if s.type == MOVIE]
+    names = settings.libraries
+    if not names:
+        if not movies:
+            raise ConfigError("Plex has no movie-type library (Movies or Other Videos) to sync into.")
+        return movies
+    by_name = {s.title.casefold(): s for s in all_sections}
+    missing = [n for n in names if n.casefold() not in by_name]
+    if missing:
+        known = ", ".join(s.title for s in movies) or "(none)"
+        raise ConfigError(f"Plex library {', '.join(repr(n) for n in missing)} does not exist. "
+                          f"Movie-type libraries Plex has: {known}. Fix 'Plex libraries' under {WHERE}.")
+    chosen = [by_name[n.casefold()] for n in names]
+    wrong = [s.title for s in chosen if s.type != MOVIE]
+    if wrong:
+        raise ConfigError(f"Plex library {', '.join(wrong)} is not a movie-type library; scenes can only "
+                          f"go to Movies / Other Videos libraries. Fix 'Plex libraries' under {WHERE}.")
+    return chosen
+
+
+def sections_for(server: PlexServer, settings: Settings) -> list[Section]:
+    return pick_sections(list_sections(server), settings)

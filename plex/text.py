@@ -1,0 +1,68 @@
+"""Text cleaning for values sent to Plex: one place decides what Plex may receive.
+
+Why: Stash text can hold control characters, lone surrogates (unencodable as UTF-8, which
+would crash the request) and any length; Plex stores NFC text and truncates or rejects
+oversized values. Unicode (emoji, CJK, accents) is kept as is, only normalised to NFC.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Plex-safe lengths (characters). Plex's columns are TEXT, but its UI and agents assume short
+# single-line values; summaries of tens of KB make the web client sluggish.
+MAX_LINE = 255
+MAX_SUMMARY = 15_000
+MAX_TAG = 255
+
+_SPACES = re.compile(r"[ \t]+")
+_LINE_SPACES = re.compile(r"\s+")
+
+
+def _drop_bad(text: str, keep: str) -> str:
+    """Remove control characters (except those in `keep`) and surrogates."""
+    return "".join(
+        ch for ch in text
+        if ch in keep or unicodedata.category(ch) not in ("Cc", "Cs")
+    )
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit].rstrip()
+
+
+def clean_line(value: object, limit: int = MAX_LINE) -> str:
+    """A single-line value (title, studio, tagline, tag name): whitespace runs become one space."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(value))
+    text = _drop_bad(text.replace("\r", " ").replace("\n", " ").replace("\t", " "), "")
+    return _cut(_LINE_SPACES.sub(" ", text).strip(), limit)
+
+
+def clean_multiline(value: object, limit: int = MAX_SUMMARY) -> str:
+    """A multi-line value (summary): newlines kept (CRLF/CR → LF), other controls removed."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    text = _drop_bad(text, "\n\t")
+    lines = [_SPACES.sub(" ", line).rstrip() for line in text.split("\n")]
+    return _cut("\n".join(lines).strip(), limit)
+
+
+def fold(name: str) -> str:
+    """Comparison key for tag names: Plex matches tags case-insensitively."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def unique(names: list[str]) -> list[str]:
+    """Drop empty names and case-insensitive duplicates, keeping the first spelling."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for name in names:
+        key = fold(name)
+        if name and key not in seen:
+            seen.add(key)
+            out.append(name)
+    return out

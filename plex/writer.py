@@ -1,0 +1,147 @@
+"""One push: GET the full item once, diff, upload changed images, ONE batched PUT.
+
+Why this shape: earlier plugins made 6–9 requests per scene and re-uploaded images every
+time. Here an unchanged scene costs nothing, a changed one 1 GET + 1 PUT (+1 POST per image
+whose bytes changed, +1 PUT /:/rate when the user rating changes). Every request is
+idempotent, so a write repeated after a crash or a timed-out-but-applied PUT is harmless.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from core import stashlog
+from core.errors import NotInPlex, SyncError, Transient
+from core.settings import Settings
+from plex.client import classify
+from plex.desired import DesiredState
+from plex.item import ItemState, parse_item
+from plex.pathmap import norm_path
+from plex.plan import IMAGE_LOCK, EditPlan, plan_edits
+
+try:
+    from plexapi import utils as plex_utils
+except ImportError:  # pragma: no cover - plex.client raises MissingDependency first
+    plex_utils = None  # type: ignore[assignment]
+
+UPLOAD_PATH = {"poster": "posters", "art": "arts"}
+
+
+class StaleLocation(NotInPlex):
+    """The remembered item is gone or now holds another file: re-resolve by path."""
+
+
+@dataclass(frozen=True)
+class Location:
+    section_id: str
+    rating_key: str
+    plex_file: str
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    owned_tags: dict[str, list[str]]
+    image_fps: dict[str, str]
+    requests: int
+    changed: tuple[str, ...] = ()
+
+
+def _query(server: Any, path: str, method: str = "get", **kwargs: Any) -> Any:
+    try:
+        return server.query(path, method=getattr(server._session, method), **kwargs)
+    except Exception as exc:
+        raise classify(exc) from exc
+
+
+def fetch_item(server: Any, rating_key: str) -> ItemState:
+    """The full item (one GET); StaleLocation when Plex no longer has it."""
+    try:
+        root = _query(server, f"/library/metadata/{rating_key}")
+    except NotInPlex as exc:
+        raise StaleLocation(f"Plex item {rating_key} no longer exists: {exc}") from exc
+    item = parse_item(root)
+    if item is None:
+        raise StaleLocation(f"Plex item {rating_key} no longer exists")
+    return item
+
+
+def edit_query(section_id: str, rating_key: str, params: dict[str, str]) -> str:
+    """The section edit URL for one item, encoded exactly as plexapi encodes its edits."""
+    args = {"type": "1", "id": str(rating_key), **params}
+    return f"/library/sections/{section_id}/all{plex_utils.joinArgs(args)}"
+
+
+def _unchanged(record: Any, desired: DesiredState, location: Location) -> bool:
+    return (record is not None and getattr(record, "fingerprints", None) == desired.fingerprints
+            and str(getattr(record, "rating_key", "")) == str(location.rating_key))
+
+
+def _upload_images(server: Any, item: ItemState, plan: EditPlan, desired: DesiredState, record: Any,
+                   fetch_image: Callable[[str], bytes]) -> tuple[dict[str, str], list[str]]:
+    image_fps = dict(getattr(record, "image_fps", None) or {})
+    uploaded: list[str] = []
+    for kind in plan.images:
+        url = desired.poster_url if kind == "poster" else desired.art_url
+        if not url:
+            continue
+        try:
+            data = fetch_image(url)
+        except SyncError:
+            raise
+        except Exception as exc:
+            raise Transient(f"Could not fetch the {kind} image from Stash: {exc}") from exc
+        if not data:
+            continue  # Stash has only its default image: never upload that (LESSONS 14)
+        digest = hashlib.sha1(data).hexdigest()
+        has_image = bool(item.thumb if kind == "poster" else item.art)
+        if digest == image_fps.get(kind) and has_image:
+            continue  # same bytes as last upload (e.g. only ?t= moved): nothing to send
+        _query(server, f"/library/metadata/{item.rating_key}/{UPLOAD_PATH[kind]}", method="post", data=data)
+        image_fps[kind] = digest
+        uploaded.append(kind)
+    return image_fps, uploaded
+
+
+def push(server: Any, location: Location, desired: DesiredState, record: Any, settings: Settings,
+         fetch_image: Callable[[str], bytes]) -> PushOutcome:
+    """Make the Plex item at `location` match `desired`; returns ownership to record.
+
+    `fetch_image(url)` returns the image bytes fetched from Stash with its credentials; b""
+    means "Stash has only its default image" and nothing is uploaded. Raises StaleLocation
+    (a NotInPlex) when the item is gone or holds another file, other core.errors as classified. Nothing is recorded here: the caller writes sync_state only
+    after this returns (LESSONS 10).
+    """
+    if _unchanged(record, desired, location):
+        return PushOutcome(dict(record.owned_tags or {}), dict(record.image_fps or {}), 0)
+    item = fetch_item(server, location.rating_key)
+    requests = 1
+    if location.plex_file and norm_path(location.plex_file) not in {norm_path(f) for f in item.files}:
+        raise StaleLocation(f"Plex item {location.rating_key} now holds {item.files[:3]}, "
+                            f"not {location.plex_file}")
+    section_id = item.section_id or location.section_id
+    plan = plan_edits(item, desired, record, settings)
+    image_fps, uploaded = _upload_images(server, item, plan, desired, record, fetch_image)
+    requests += len(uploaded)
+    params = dict(plan.params)
+    for kind in ("poster", "art"):
+        if IMAGE_LOCK[kind] not in item.locked and (kind in uploaded or (
+                (desired.poster_url if kind == "poster" else desired.art_url) and image_fps.get(kind))):
+            params[f"{IMAGE_LOCK[kind]}.locked"] = "1"
+    if params:
+        try:
+            _query(server, edit_query(section_id, item.rating_key, params), method="put")
+        except NotInPlex as exc:
+            raise StaleLocation(f"Plex item {item.rating_key} vanished during the edit: {exc}") from exc
+        requests += 1
+    if plan.set_rating:
+        value = -1 if plan.rating is None else plan.rating
+        _query(server, f"/:/rate?key={item.rating_key}&identifier=com.plexapp.plugins.library&rating={value}",
+               method="put")
+        requests += 1
+    changed = tuple(plan.changed + uploaded)
+    if changed:
+        stashlog.debug(f"Plex item {item.rating_key}: updated {', '.join(changed)} in {requests} requests")
+    return PushOutcome(plan.owned_tags, image_fps, requests, changed)

@@ -1,0 +1,1 @@
+"""Reading Stash's stdin, the one JSON result, the task/hook catalog. Standard library only."""

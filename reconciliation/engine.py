@@ -1,0 +1,323 @@
+"""Reconcile: one streaming pass over Stash scenes against the Plex path index; gaps → admit().
+
+Cost: the Plex index is refreshed incrementally first (a few listing requests), then Stash is
+read page by page (~1,000 scenes per request). Each scene costs one sync_state primary-key read
+and index lookups in SQLite; nothing grows with the library except the scope-all set of seen
+ids, which lives in a TEMP table, so memory stays flat.
+
+Never loops (LESSONS 1): gaps enter the queue ONLY through sync_queue.admit (which skips scenes
+whose fingerprint was already pushed and coalesces with waiting jobs), and every re-admission of
+the same gap at the same fingerprint spends a bounded budget (reconciliation.budget). Drift is
+repaired by clearing the drifted groups' fingerprints in the record first, so the worker's
+"unchanged fingerprint → zero requests" shortcut does not skip the repair.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from core import stashlog
+from core.clock import SYSTEM_CLOCK, Clock
+from core.errors import SyncError
+from core.settings import Settings
+from reconciliation import budget, watermark
+from reconciliation.detector import (
+    DRIFTED,
+    IN_SYNC,
+    MISSING,
+    NEVER_SYNCED,
+    Gap,
+    classify,
+    empty_metadata,
+    listing_drift,
+    orphan,
+)
+from reconciliation.matching import find_entries
+from reconciliation.report import Report, save
+
+REBUILD_KEY = "needs_rebuild"
+FULL_EVERY_S = 7 * 86400  # a "recent" run older than this since the last full pass becomes "all"
+SEEN_BATCH = 1000
+
+
+@dataclass
+class ReconcileContext:
+    """Everything reconcile talks to, injected (real clients in production, sandboxes in tests).
+
+    `scenes(updated_after)` streams scene dicts (stash.client.StashClient.iter_scenes);
+    `index` answers lookup/entry/by_basename (plex.index.PathIndex); `refresh_index(full)` brings
+    the index up to date and returns the Plex requests it made (scope all refreshes fully: only a
+    fresh listing shows what Plex did to existing items, i.e. drift); `stash_requests()` reads the
+    Stash client's request counter. See `build_context` for the production wiring.
+    """
+
+    conn: sqlite3.Connection
+    settings: Settings
+    scenes: Callable[[str | None], Iterable[dict[str, Any]]]
+    index: Any
+    refresh_index: Callable[[bool], int] | None = None
+    stash_requests: Callable[[], int] | None = None
+    clock: Clock = SYSTEM_CLOCK
+    desired_fn: Callable[[dict[str, Any], Settings], Any] | None = None
+    map_path: Callable[[str], str] | None = None
+    progress: Callable[[int], None] | None = None
+
+
+def _defaults(ctx: ReconcileContext) -> tuple[Callable[..., Any], Callable[[str], str]]:
+    desired_fn = ctx.desired_fn
+    if desired_fn is None:
+        from plex.desired import desired_state
+
+        desired_fn = desired_state
+    map_path = ctx.map_path
+    if map_path is None:
+        from plex.pathmap import parse_path_map, to_plex_path
+
+        rules = parse_path_map(ctx.settings.path_map)
+        map_path = (lambda p: to_plex_path(p, rules)) if rules else (lambda p: p)
+    return desired_fn, map_path
+
+
+def ensure_schema(conn: sqlite3.Connection) -> None:
+    budget.ensure_schema(conn)
+
+
+class _Seen:
+    """Scene ids seen in a scope-all pass, in a TEMP table (flat memory), for orphan removal."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.pending: list[tuple[int]] = []
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS reconcile_seen (id INTEGER PRIMARY KEY)")
+        conn.execute("DELETE FROM temp.reconcile_seen")
+
+    def add(self, scene_id: int) -> None:
+        self.pending.append((scene_id,))
+        if len(self.pending) >= SEEN_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            own = not self.conn.in_transaction
+            if own:
+                self.conn.execute("BEGIN")  # touches only the temp database: no lock on the main one
+            self.conn.executemany("INSERT OR IGNORE INTO temp.reconcile_seen (id) VALUES (?)", self.pending)
+            if own:
+                self.conn.execute("COMMIT")
+            self.pending.clear()
+
+    def orphans(self) -> list[int]:
+        self.flush()
+        rows = self.conn.execute("SELECT scene_id FROM sync_state WHERE scene_id NOT IN "
+                                 "(SELECT id FROM temp.reconcile_seen)").fetchall()
+        return [int(r[0]) for r in rows]
+
+    def close(self) -> None:
+        self.conn.execute("DROP TABLE IF EXISTS temp.reconcile_seen")
+
+
+def _effective_scope(conn: sqlite3.Connection, scope: str, rebuild: bool, now: float) -> str:
+    from sync_queue.db import get_meta
+
+    if scope not in ("recent", "all"):
+        raise ValueError(f"reconcile scope {scope!r} is not 'recent' or 'all'")
+    if scope == "all" or rebuild or not get_meta(conn, watermark.KEY):
+        return "all"
+    last_full = get_meta(conn, watermark.FULL_KEY)
+    try:
+        if last_full is None or now - float(last_full) >= FULL_EVERY_S:
+            return "all"
+    except ValueError:
+        return "all"
+    return "recent"
+
+
+def reconcile(ctx: ReconcileContext, scope: str = "recent") -> Report:
+    """Run one reconcile and persist its report. Sync errors (Stash/Plex down, 401) are recorded
+    in the report and re-raised; the watermark then does not advance."""
+    from sync_queue.db import get_meta, set_meta
+
+    conn, clock = ctx.conn, ctx.clock
+    ensure_schema(conn)
+    desired_fn, map_path = _defaults(ctx)
+    rebuild = bool(get_meta(conn, REBUILD_KEY))
+    effective = _effective_scope(conn, scope, rebuild, clock.now())
+    start = watermark.start_for(conn) if effective == "recent" else None
+    report = Report(scope=effective, started_at=clock.now(), rebuild=rebuild, watermark_from=start)
+    wall_start = time.perf_counter()
+    stash_before = ctx.stash_requests() if ctx.stash_requests else 0
+    seen = _Seen(conn) if effective == "all" else None
+    max_seen: str | None = None
+    try:
+        if ctx.refresh_index is not None:
+            report.plex_requests += int(ctx.refresh_index(effective == "all") or 0)
+        for scene in ctx.scenes(start):
+            report.scenes_seen += 1
+            max_seen = watermark.newer(max_seen, scene.get("updated_at") or None)
+            sid = int(scene["id"])
+            if seen is not None:
+                seen.add(sid)
+            _one(ctx, scene, sid, desired_fn, map_path, report, rebuild)
+            if ctx.progress is not None and report.scenes_seen % 1000 == 0:
+                ctx.progress(report.scenes_seen)
+        if seen is not None:
+            _remove_orphans(ctx, seen, report)
+        report.watermark_to = watermark.advance(conn, start, max_seen)
+        if effective == "all":
+            set_meta(conn, watermark.FULL_KEY, repr(report.started_at))
+            if rebuild:
+                set_meta(conn, REBUILD_KEY, None)
+    except SyncError as exc:
+        report.error = f"{exc.kind}: {exc.message}"
+        raise
+    finally:
+        if seen is not None:
+            seen.close()
+        report.stash_requests = (ctx.stash_requests() if ctx.stash_requests else 0) - stash_before
+        report.finished_at = clock.now()
+        report.wall_s = time.perf_counter() - wall_start
+        save(conn, report)
+        _log(report)
+    return report
+
+
+def _one(ctx: ReconcileContext, scene: dict[str, Any], sid: int, desired_fn: Callable[..., Any],
+         map_path: Callable[[str], str], report: Report, rebuild: bool) -> None:
+    """Classify one scene and act on its gap."""
+    from sync_queue.state import get_record
+
+    settings = ctx.settings
+    desired = desired_fn(scene, settings)
+    record = get_record(ctx.conn, sid)
+    entries: list[Any] = []
+    if desired is not None:
+        allow_basename = not settings.strict_matching and not str(settings.path_map or "").strip()
+        entries = find_entries(ctx.index, scene, record, map_path, allow_basename=allow_basename)
+    gap = classify(scene, desired, record, entries, preserve_plex_edits=bool(settings.preserve_plex_edits))
+    if gap.kind == NEVER_SYNCED and rebuild and _matches_listing(desired, entries, gap):
+        _write_rebuilt(ctx, scene, desired, entries, gap)
+        report.rebuilt_records += 1
+        report.note(dataclasses.replace(gap, kind=IN_SYNC))
+        return
+    report.note(gap)
+    if gap.family is None:
+        return
+    if gap.kind == MISSING and not settings.reconcile_missing:
+        return
+    _admit_gap(ctx, scene, desired, record, gap, report)
+
+
+def _admit_gap(ctx: ReconcileContext, scene: dict[str, Any], desired: Any, record: Any, gap: Gap,
+               report: Report) -> None:
+    """Admit within the gap's budget; report it when the budget is spent."""
+    from sync_queue.admit import admit
+
+    conn, family, fp = ctx.conn, str(gap.family), str(desired.content_fp)
+    limit = budget.limit_for(family, ctx.settings.reconcile_max_heals)
+    spent = budget.used(conn, gap.scene_id, family, fp)
+    if spent >= limit:
+        if gap.kind == DRIFTED:
+            report.note_reverting(gap, spent)
+        else:
+            report.note_gave_up(gap, spent)
+        return
+    if record is not None and gap.kind in (DRIFTED, MISSING):
+        _invalidate(conn, record, gap)
+    result = admit(conn, ("scene", gap.scene_id), "reconcile", fingerprint=fp,
+                   updated_at=scene.get("updated_at"), clock=ctx.clock)
+    report.admitted += result.admitted
+    report.coalesced += result.coalesced
+    report.skipped_unchanged += result.skipped_unchanged
+    if result.admitted:
+        budget.spend(conn, gap.scene_id, family, fp, gap.fields or (gap.kind,), ctx.clock)
+        report.healed += gap.kind == DRIFTED
+
+
+def _invalidate(conn: sqlite3.Connection, record: Any, gap: Gap) -> None:
+    """Make the worker re-push: forget the drifted groups' fingerprints and the content fp.
+
+    This never claims anything reached Plex (invariant 3); it only makes the record MORE
+    pessimistic, so the worker's writer diffs against the full Plex item and fixes the fields.
+    """
+    from sync_queue.state import put_record
+
+    groups = set(gap.groups)
+    fps = {} if "*" in groups or gap.kind == MISSING else {
+        k: v for k, v in (record.fingerprints or {}).items() if k not in groups}
+    put_record(conn, dataclasses.replace(record, fingerprints=fps, content_fp=""))
+
+
+def _matches_listing(desired: Any, entries: list[Any], gap: Gap) -> bool:
+    entry = next((e for e in entries if str(e.rating_key) == gap.rating_key), None)
+    if entry is None or not getattr(entry, "updated_at", 0):
+        return False
+    names, _groups = listing_drift(desired, entry)
+    return not names and not empty_metadata(desired, entry)
+
+
+def _write_rebuilt(ctx: ReconcileContext, scene: dict[str, Any], desired: Any, entries: list[Any],
+                   gap: Gap) -> None:
+    """After DB recovery: Plex already shows what we would push, so record it instead of
+    re-pushing (no duplicate writes). Tags and images cannot be verified from a listing; they are
+    assumed to be ours, which is what a recovered database most likely lost."""
+    from sync_queue.state import SyncRecord, put_record
+
+    entry = next(e for e in entries if str(e.rating_key) == gap.rating_key)
+    fps = dict(desired.fingerprints)
+    record = SyncRecord(
+        scene_id=gap.scene_id, fingerprints=fps, content_fp=desired.content_fp,
+        owned_tags={k: list(v) for k, v in (desired.tags or {}).items()},
+        image_fps={k: fps[k] for k in ("poster", "art") if fps.get(k)},
+        section_id=entry.section_id, rating_key=entry.rating_key, plex_file=entry.file,
+        stash_updated_at=scene.get("updated_at"), pushed_at=ctx.clock.now())
+    put_record(ctx.conn, record)
+
+
+def _remove_orphans(ctx: ReconcileContext, seen: _Seen, report: Report) -> None:
+    """Scope all: records of scenes Stash no longer has are deleted (never when Stash returned
+    nothing at all — an empty answer is more likely a wrong server than an empty library)."""
+    from sync_queue.state import delete_record
+
+    if report.scenes_seen == 0:
+        stashlog.warning("Reconcile: Stash returned no scenes; not removing any sync records.")
+        return
+    ids = seen.orphans()
+    for scene_id in ids:
+        delete_record(ctx.conn, scene_id)
+        report.note(orphan(scene_id))
+    budget.forget(ctx.conn, ids)
+
+
+def _log(report: Report) -> None:
+    gaps = {k: v for k, v in report.counts.items() if v and k != IN_SYNC}
+    stashlog.info(f"Reconcile ({report.scope}): {report.scenes_seen} scenes, {report.requests} requests, "
+                  f"{report.duration_s:.1f} s; gaps {gaps or 'none'}; queued {report.admitted}.")
+    if report.reverting_count:
+        stashlog.warning(f"Reconcile: Plex keeps reverting {report.reverting_count} scene(s); "
+                         "they are reported, not re-pushed, until they change in Stash.")
+
+
+def build_context(conn: sqlite3.Connection, settings: Settings, stash: Any, server: Any,
+                  clock: Clock = SYSTEM_CLOCK, page_size: int = 1000) -> ReconcileContext:
+    """Production wiring: a stash.client.StashClient, a plexapi PlexServer (plex.client.connect)
+    and the path index of the configured libraries in the same database."""
+    from plex.client import sections_for
+    from plex.index import PathIndex
+
+    index = PathIndex(conn, clock)
+    sections = sections_for(server, settings)
+    return ReconcileContext(
+        conn=conn, settings=settings,
+        scenes=lambda updated_after: stash.iter_scenes(updated_after=updated_after, page_size=page_size),
+        index=index,
+        refresh_index=lambda full: index.refresh(server, sections, full=full),
+        stash_requests=lambda: int(stash.requests_made),
+        clock=clock)
+
+
+__all__ = ["ReconcileContext", "build_context", "reconcile"]

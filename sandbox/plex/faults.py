@@ -1,0 +1,76 @@
+"""Fault injection: each mode makes plexapi/requests fail the way a sick real server does.
+
+- latency_ms / jitter_ms: delay every Plex API answer (jitter: uniform extra 0..jitter_ms).
+- error_status (+ error_rate, default 1.0): answer that status with Plex's HTML error body
+  (plexapi: 401 Unauthorized, 404 NotFound, others BadRequest).
+- down: True = reset every Plex API connection at once (requests ConnectionError) while the
+  admin API keeps working; a number = close the listening socket for that many seconds
+  (connection refused), then listen again on the same port.
+- hang: accept the request and never answer (client ReadTimeout) until the fault is cleared.
+- drop_after_apply: apply a write, then reset the connection without answering.
+- busy_ms: extra delay on writes only, like Plex's locked SQLite database.
+- scan_delay_ms: `refresh` answers at once and the scan lands later (real scans are async).
+- seed: makes error_rate / jitter reproducible.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+KNOWN = ("latency_ms", "jitter_ms", "error_status", "error_rate", "down", "hang", "drop_after_apply",
+         "busy_ms", "scan_delay_ms", "seed")
+
+
+@dataclass
+class Faults:
+    latency_ms: float = 0.0
+    jitter_ms: float = 0.0
+    error_status: int | None = None
+    error_rate: float = 1.0
+    down: bool | float = False
+    hang: bool = False
+    drop_after_apply: bool = False
+    busy_ms: float = 0.0
+    scan_delay_ms: float = 0.0
+    seed: int | None = None
+    rng: random.Random = field(default_factory=random.Random, repr=False)
+    cleared: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name in KNOWN}
+
+    def should_error(self) -> bool:
+        return self.error_status is not None and (self.error_rate >= 1 or self.rng.random() < self.error_rate)
+
+    def delay_s(self, write: bool) -> float:
+        extra = self.rng.uniform(0, self.jitter_ms) if self.jitter_ms > 0 else 0.0
+        return (self.latency_ms + extra + (self.busy_ms if write else 0.0)) / 1000.0
+
+
+def parse_faults(raw: dict[str, Any]) -> Faults:
+    """Validate an admin/in-process fault request; unknown keys are an error (typos must not pass)."""
+    unknown = sorted(set(raw) - set(KNOWN))
+    if unknown:
+        raise ValueError(f"unknown fault(s) {unknown}; known: {list(KNOWN)}")
+    faults = Faults()
+    for name in ("latency_ms", "jitter_ms", "busy_ms", "scan_delay_ms"):
+        if raw.get(name) is not None:
+            setattr(faults, name, max(0.0, float(raw[name])))
+    if raw.get("error_status") is not None:
+        status = int(raw["error_status"])
+        if not 400 <= status <= 599:
+            raise ValueError("error_status must be 400..599")
+        faults.error_status = status
+    if raw.get("error_rate") is not None:
+        faults.error_rate = min(1.0, max(0.0, float(raw["error_rate"])))
+    down = raw.get("down", False)
+    faults.down = bool(down) if isinstance(down, bool) or down is None else float(down)
+    faults.hang = bool(raw.get("hang", False))
+    faults.drop_after_apply = bool(raw.get("drop_after_apply", False))
+    if raw.get("seed") is not None:
+        faults.seed = int(raw["seed"])
+        faults.rng = random.Random(faults.seed)
+    return faults

@@ -1,0 +1,289 @@
+"""HTTP layer of the sandbox Plex: a ThreadingHTTPServer on loopback plus the PlexSandbox facade.
+
+Order per Plex API request: log it, apply network faults (down, hang, latency, error status),
+check the token, route, apply post-write faults (drop_after_apply), encode as XML or JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from core.clock import SYSTEM_CLOCK, Clock
+from sandbox.plex import render
+from sandbox.plex.admin import handle_admin
+from sandbox.plex.api import WRITES, PlexApi, Reply, Request, error, match
+from sandbox.plex.faults import Faults, parse_faults
+from sandbox.plex.store import PlexStore
+
+_SECRET_PARAMS = {"x-plex-token"}
+_NO_AUTH = {"identity"}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], sandbox: PlexSandbox) -> None:
+        self.sandbox = sandbox
+        super().__init__(address, _Handler)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+    server_version = "PlexMediaServer/" + "sandbox"
+
+    def setup(self) -> None:
+        """No Nagle: headers and body go out as separate writes, and with keep-alive Nagle plus
+        delayed ACK would add ~40 ms to every answer."""
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        """Silent: stdout/stderr belong to the test runner (and never carry tokens)."""
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def _dispatch(self, method: str) -> None:
+        sandbox = self.server.sandbox
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length > 0 else b""
+        if url.path.startswith("/_sandbox/"):
+            status, payload = handle_admin(sandbox, method, url.path, body)
+            self._send(status, json.dumps(payload).encode(), "application/json")
+            return
+        params = parse_qsl(url.query, keep_blank_values=True)
+        sandbox._log_request(method, url.path, params)
+        faults = sandbox._faults
+        if faults.down is True:
+            self._reset()
+            return
+        if faults.hang:
+            while not faults.cleared.wait(0.05) and not sandbox._stopping.is_set():
+                pass
+            self._reset()
+            return
+        routed = match(method, url.path)
+        write = routed is not None and routed[0] in WRITES
+        delay = faults.delay_s(write)
+        if delay > 0:
+            time.sleep(delay)
+        if faults.should_error():
+            self._reply(error(faults.error_status or 500))
+            return
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        req = Request(method, url.path, params, headers, body)
+        if routed is None:
+            self._reply(error(404))
+            return
+        name, args = routed
+        if not name:
+            self._reply(error(405))
+            return
+        if name not in _NO_AUTH and req.param("X-Plex-Token") != sandbox.token:
+            self._reply(error(401))
+            return
+        reply = sandbox._api.handle(name, args, req)
+        if name == "refresh" and reply.status == 200:
+            sandbox._start_scan(int(args["sid"]), req.param("path"))
+        if write and faults.drop_after_apply and reply.status < 300:
+            self._reset()
+            return
+        self._reply(reply)
+
+    def _reply(self, reply: Reply) -> None:
+        if reply.node is not None:
+            if "application/json" in (self.headers.get("Accept") or ""):
+                self._send(reply.status, render.to_json(reply.node), "application/json")
+            else:
+                self._send(reply.status, render.to_xml(reply.node), "text/xml;charset=utf-8")
+        else:
+            self._send(reply.status, reply.body, reply.content_type)
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Plex-Protocol", "1.0")
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _reset(self) -> None:
+        """Abort the connection with a TCP RST: the client sees ConnectionResetError."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
+
+
+class PlexSandbox:
+    """A Plex Media Server on 127.0.0.1. `sections`: list of (title, location, agent)."""
+
+    def __init__(self, token: str = "sandbox-token", sections: list[tuple[str, str, str]] | None = None,
+                 port: int = 0, clock: Clock = SYSTEM_CLOCK, friendly_name: str = "Stash2Plex Sandbox") -> None:
+        self.token = token
+        self.store = PlexStore(sections, clock)
+        self._api = PlexApi(self.store, friendly_name)
+        self._port = port
+        self._httpd: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._faults = Faults()
+        self._faults_lock = threading.Lock()
+        self._log: list[dict[str, Any]] = []
+        self._log_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._timers: list[threading.Timer] = []
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def start(self) -> str:
+        self._stopping.clear()
+        self._listen()
+        return self.url
+
+    def _listen(self) -> None:
+        self._httpd = _Server(("127.0.0.1", self._port), self)
+        self._port = self._httpd.server_address[1]
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"plex-sandbox-{self._port}", daemon=True)
+        self._thread.start()
+
+    def _unlisten(self) -> None:
+        httpd, self._httpd = self._httpd, None
+        if httpd is not None:
+            httpd.shutdown()
+            httpd.server_close()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._faults.cleared.set()
+        for timer in self._timers:
+            timer.cancel()
+        self._unlisten()
+
+    def __enter__(self) -> PlexSandbox:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    # -- in-process helpers -----------------------------------------------------------------------
+    def add_item(self, section_title: str, file: str, title: str | None = None, scanned: bool = True) -> str:
+        return self.store.add_items([{"section": section_title, "file": file, "title": title,
+                                      "scanned": scanned}])[0]
+
+    def add_items(self, specs: Iterable[Mapping[str, Any]]) -> list[str]:
+        return self.store.add_items(specs)
+
+    def item_state(self, rating_key: int | str) -> dict[str, Any]:
+        return self.store.item_state(rating_key)
+
+    def remove_item(self, rating_key: int | str) -> None:
+        self.store.remove_item(rating_key)
+
+    def edit_as_user(self, rating_key: int | str, **changes: Any) -> dict[str, Any]:
+        """A user (or, with respect_locks=True, an agent refresh) changes the item inside Plex."""
+        return self.store.edit_as_user(rating_key, **changes)
+
+    def scan(self, section: int | str, path: str | None = None) -> list[str]:
+        return self.store.scan(self.store.section(section).key, path)
+
+    def sections_state(self) -> list[dict[str, Any]]:
+        with self.store.lock:
+            return [{"key": s.key, "title": s.title, "location": s.location, "agent": s.agent,
+                     "items": sum(1 for i in self.store.items.values() if i.section is s),
+                     "pending": sum(1 for i in self.store.pending.values() if i.section is s)}
+                    for s in self.store.sections.values()]
+
+    def requests(self) -> list[dict[str, Any]]:
+        with self._log_lock:
+            return [dict(r) for r in self._log]
+
+    def clear_requests(self) -> None:
+        with self._log_lock:
+            self._log.clear()
+
+    def set_faults(self, **faults: Any) -> None:
+        """Replace the active faults (none given = clear). See faults.py for the modes."""
+        new = parse_faults(faults)
+        with self._faults_lock:
+            old, self._faults = self._faults, new
+            old.cleared.set()
+            was_down = isinstance(old.down, float)
+        if isinstance(new.down, float) and not was_down:
+            self._unlisten()
+            timer = threading.Timer(new.down, self._back_up, args=(new,))
+            timer.daemon = True
+            self._timers.append(timer)
+            timer.start()
+        elif was_down and not isinstance(new.down, float) and self._httpd is None:
+            self._listen()
+
+    def clear_faults(self) -> None:
+        self.set_faults()
+
+    def faults_state(self) -> dict[str, Any]:
+        return self._faults.as_dict()
+
+    # -- internals ----------------------------------------------------------------------------------
+    def _back_up(self, faults: Faults) -> None:
+        with self._faults_lock:
+            if self._faults is faults:
+                self._faults = Faults()
+        if self._httpd is None and not self._stopping.is_set():
+            self._listen()
+
+    def _log_request(self, method: str, path: str, params: list[tuple[str, str]]) -> None:
+        query = {k: v for k, v in params if k.lower() not in _SECRET_PARAMS}
+        with self._log_lock:
+            self._log.append({"method": method, "path": path, "query": query, "time": time.time()})
+
+    def _start_scan(self, section_key: int, path: str | None) -> None:
+        delay = self._faults.scan_delay_ms / 1000.0
+        if delay <= 0:
+            self.store.scan(section_key, path)
+            return
+        with self.store.lock:
+            self.store.refreshing.add(section_key)
+
+        def run() -> None:
+            self.store.scan(section_key, path)
+            with self.store.lock:
+                self.store.refreshing.discard(section_key)
+
+        timer = threading.Timer(delay, run)
+        timer.daemon = True
+        self._timers.append(timer)
+        timer.start()

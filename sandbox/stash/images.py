@@ -1,0 +1,68 @@
+"""Small deterministic PNG images for covers, performer/studio pictures and Stash's default image.
+
+Why real bytes: the plugin uploads these to Plex and fingerprints them, so the sandbox must
+serve genuine, decodable images whose content changes exactly when the data says it does.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import struct
+import urllib.request
+import zlib
+from functools import lru_cache
+
+WIDTH, HEIGHT = 24, 36
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+@lru_cache(maxsize=4096)
+def png(key: str) -> bytes:
+    """A WIDTH×HEIGHT RGB PNG whose colours derive from `key` (same key → same bytes)."""
+    digest = hashlib.sha1(key.encode()).digest()
+    top, bottom = digest[0:3], digest[3:6]
+    rows = []
+    for y in range(HEIGHT):
+        colour = top if y < HEIGHT // 2 else bottom
+        stripe = bytes(digest[6 + (y % 12)] for _ in range(1))
+        rows.append(b"\x00" + (colour * (WIDTH - 2)) + stripe * 6)
+    raw = b"".join(rows)
+    header = struct.pack(">IIBBBBB", WIDTH, HEIGHT, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(raw, 9)) + _chunk(b"IEND", b"")
+
+
+DEFAULT_SCENE = "default:scene"
+DEFAULT_PERFORMER = "default:performer"
+DEFAULT_STUDIO = "default:studio"
+
+
+def content_type(data: bytes) -> str:
+    if data.startswith(b"\x89PNG"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8"):
+        return "image/jpeg"
+    if data.startswith(b"GIF8"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return "application/octet-stream"
+
+
+def decode_image_input(value: str, timeout: float = 5.0) -> bytes:
+    """Stash's `cover_image`/`image` inputs: a base64 data URL, or an http(s) URL Stash downloads."""
+    if value.startswith("data:"):
+        header, _, payload = value.partition(",")
+        if ";base64" not in header:
+            raise ValueError("image data URL must be base64 encoded")
+        try:
+            return base64.b64decode(payload, validate=False)
+        except ValueError as exc:
+            raise ValueError(f"invalid base64 image: {exc}") from exc
+    if value.startswith(("http://", "https://")):
+        with urllib.request.urlopen(value, timeout=timeout) as resp:  # noqa: S310 - test server
+            return resp.read()
+    raise ValueError("image must be a data URL or an http(s) URL")

@@ -1,0 +1,262 @@
+"""The mutations Stash really has, applied to the world the way Stash applies them.
+
+Why these rules: every update mutation stamps the object's `updated_at` with "now" (even when
+nothing changed, like Stash's NewScenePartial), and renaming a tag/performer/studio/group
+does NOT touch the scenes that carry it — exactly the gap the plugin's reconcile must cover.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from graphql import GraphQLError
+
+from sandbox.stash.images import decode_image_input
+from sandbox.stash.views import Ctx, group_view, performer_view, scene_view, studio_view, tag_view
+from sandbox.stash.world import Scene, World
+
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def _ids(values: list[Any] | None) -> tuple[int, ...]:
+    out: list[int] = []
+    for v in values or ():
+        try:
+            i = int(v)
+        except (TypeError, ValueError) as exc:
+            raise GraphQLError(f"strconv.Atoi: parsing {v!r}: invalid syntax") from exc
+        if i not in out:
+            out.append(i)
+    return tuple(out)
+
+
+def _check_refs(world: World, kind: str, ids: tuple[int, ...]) -> None:
+    table = {"tag": world.tags, "performer": world.performers, "group": world.groups, "studio": world.studios}[kind]
+    missing = [i for i in ids if i not in table]
+    if missing:
+        raise GraphQLError(f"{kind} with id {missing[0]} not found")
+
+
+def _date(value: str | None) -> str | None:
+    if value in (None, ""):
+        return None
+    if not _DATE.match(value):
+        raise GraphQLError(f"date {value!r} is not in a valid format")
+    return value
+
+
+def _bulk(current: tuple[Any, ...], spec: dict[str, Any] | None, conv: Any = _ids) -> tuple[Any, ...]:
+    """BulkUpdateIds / BulkUpdateStrings: SET replaces, ADD appends missing, REMOVE drops."""
+    if spec is None:
+        return current
+    values = conv(spec.get("ids", spec.get("values")))
+    mode = spec["mode"]
+    if mode == "SET":
+        return values
+    if mode == "ADD":
+        return current + tuple(v for v in values if v not in current)
+    return tuple(v for v in current if v not in values)
+
+
+def apply_scene_input(world: World, scene: Scene, data: dict[str, Any]) -> None:
+    """Apply a SceneUpdateInput / BulkSceneUpdateInput dict (only the keys the client sent)."""
+    for key in ("title", "code", "details", "director"):
+        if key in data:
+            setattr(scene, key, data[key] or None)
+    if "urls" in data:
+        urls = data["urls"]
+        scene.urls = _bulk(scene.urls, urls, lambda v: tuple(v or ())) if isinstance(urls, dict) else tuple(urls or ())
+    if "date" in data:
+        scene.date = _date(data["date"])
+    if "rating100" in data:
+        scene.rating100 = data["rating100"]
+    if "organized" in data and data["organized"] is not None:
+        scene.organized = data["organized"]
+    if "studio_id" in data:
+        sid = data["studio_id"]
+        scene.studio_id = int(sid) if sid not in (None, "") else None
+        if scene.studio_id is not None:
+            _check_refs(world, "studio", (scene.studio_id,))
+    for key, kind in (("tag_ids", "tag"), ("performer_ids", "performer")):
+        if key in data:
+            value = data[key]
+            new = _bulk(getattr(scene, key), value) if isinstance(value, dict) else _ids(value)
+            _check_refs(world, kind, new)
+            setattr(scene, key, new)
+    if "groups" in data:
+        groups = tuple((int(g["group_id"]), g.get("scene_index")) for g in data["groups"] or ())
+        _check_refs(world, "group", tuple(g for g, _ in groups))
+        scene.groups = groups
+    if "group_ids" in data and data["group_ids"] is not None:
+        current = tuple(g for g, _ in scene.groups)
+        new = _bulk(current, data["group_ids"])
+        _check_refs(world, "group", new)
+        index = dict(scene.groups)
+        scene.groups = tuple((g, index.get(g)) for g in new)
+    if "stash_ids" in data:
+        scene.stash_ids = tuple((s["endpoint"], s["stash_id"]) for s in data["stash_ids"] or ())
+    if data.get("cover_image"):
+        try:
+            scene.cover = decode_image_input(data["cover_image"])
+        except (ValueError, OSError) as exc:
+            raise GraphQLError(f"processing cover image: {exc}") from exc
+        scene.has_cover = True
+    if data.get("primary_file_id"):
+        fid = int(data["primary_file_id"])
+        if fid not in scene.file_ids:
+            raise GraphQLError(f"file with id {fid} not associated with scene")
+        scene.file_ids = (fid,) + tuple(f for f in scene.file_ids if f != fid)
+    world.touch(scene)
+
+
+def _scene(world: World, sid: Any) -> Scene:
+    scene = world.scene(sid)
+    if scene is None:
+        raise GraphQLError(f"scene with id {sid} not found")
+    return scene
+
+
+def scene_update(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]:
+    ctx: Ctx = info.context
+    with ctx.world.lock:
+        scene = _scene(ctx.world, input["id"])
+        apply_scene_input(ctx.world, scene, input)
+    return scene_view(ctx, scene)
+
+
+def scenes_update(_root: Any, info: Any, input: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [scene_update(_root, info, item) for item in input]
+
+
+def bulk_scene_update(_root: Any, info: Any, input: dict[str, Any]) -> list[dict[str, Any]]:
+    ctx: Ctx = info.context
+    data = {k: v for k, v in input.items() if k not in ("ids", "clientMutationId")}
+    out = []
+    with ctx.world.lock:
+        scenes = [_scene(ctx.world, sid) for sid in input.get("ids") or ()]
+        for scene in scenes:
+            apply_scene_input(ctx.world, scene, data)
+            out.append(scene_view(ctx, scene))
+    return out
+
+
+def scene_destroy(_root: Any, info: Any, input: dict[str, Any]) -> bool:
+    return scenes_destroy(_root, info, {"ids": [input["id"]]})
+
+
+def scenes_destroy(_root: Any, info: Any, input: dict[str, Any]) -> bool:
+    world: World = info.context.world
+    with world.lock:
+        for sid in input["ids"]:
+            scene = _scene(world, sid)
+            del world.scenes[scene.id]
+            for fid in scene.file_ids:
+                world.files.pop(fid, None)
+    return True
+
+
+def _set_simple(obj: Any, data: dict[str, Any], keys: tuple[str, ...]) -> None:
+    for key in keys:
+        if key in data:
+            value = data[key]
+            setattr(obj, key, tuple(value or ()) if isinstance(value, list) else value)
+
+
+def _image(data: dict[str, Any], key: str) -> bytes | None:
+    try:
+        return decode_image_input(data[key]) if data.get(key) else None
+    except (ValueError, OSError) as exc:
+        raise GraphQLError(f"processing image: {exc}") from exc
+
+
+def performer_update(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any] | None:
+    ctx: Ctx = info.context
+    with ctx.world.lock:
+        p = ctx.world.performers.get(int(input["id"]))
+        if p is None:
+            raise GraphQLError(f"performer with id {input['id']} not found")
+        _set_simple(p, input, ("name", "disambiguation", "urls", "gender", "birthdate", "country", "alias_list",
+                               "favorite", "rating100", "details", "ignore_auto_tag"))
+        if "tag_ids" in input:
+            p.tag_ids = _ids(input["tag_ids"])
+        if "image" in input:
+            p.image = _image(input, "image")
+            p.has_image = p.image is not None
+        ctx.world.touch(p)
+    return performer_view(ctx, p.id)
+
+
+def studio_update(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any] | None:
+    ctx: Ctx = info.context
+    with ctx.world.lock:
+        s = ctx.world.studios.get(int(input["id"]))
+        if s is None:
+            raise GraphQLError(f"studio with id {input['id']} not found")
+        _set_simple(s, input, ("name", "urls", "aliases", "favorite", "rating100", "details", "ignore_auto_tag"))
+        if "parent_id" in input:
+            s.parent_id = int(input["parent_id"]) if input["parent_id"] else None
+        if "tag_ids" in input:
+            s.tag_ids = _ids(input["tag_ids"])
+        if "image" in input:
+            s.image = _image(input, "image")
+            s.has_image = s.image is not None
+        ctx.world.touch(s)
+    return studio_view(ctx, s.id)
+
+
+def tag_update(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any] | None:
+    ctx: Ctx = info.context
+    with ctx.world.lock:
+        t = ctx.world.tags.get(int(input["id"]))
+        if t is None:
+            raise GraphQLError(f"tag with id {input['id']} not found")
+        if input.get("name") and any(o.name.lower() == input["name"].lower() and o.id != t.id
+                                     for o in ctx.world.tags.values()):
+            raise GraphQLError(f"tag with name '{input['name']}' already exists")
+        _set_simple(t, input, ("name", "sort_name", "description", "aliases", "favorite", "ignore_auto_tag"))
+        if "parent_ids" in input:
+            t.parent_ids = _ids(input["parent_ids"])
+        if "image" in input:
+            t.image = _image(input, "image")
+            t.has_image = t.image is not None
+        ctx.world.touch(t)
+    return tag_view(ctx, t.id)
+
+
+def group_update(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any] | None:
+    ctx: Ctx = info.context
+    with ctx.world.lock:
+        g = ctx.world.groups.get(int(input["id"]))
+        if g is None:
+            raise GraphQLError(f"group with id {input['id']} not found")
+        _set_simple(g, input, ("name", "aliases", "duration", "rating100", "director", "synopsis", "urls"))
+        if "date" in input:
+            g.date = _date(input["date"])
+        if "studio_id" in input:
+            g.studio_id = int(input["studio_id"]) if input["studio_id"] else None
+        if "tag_ids" in input:
+            g.tag_ids = _ids(input["tag_ids"])
+        if "front_image" in input:
+            g.front_image = _image(input, "front_image")
+            g.has_front = g.front_image is not None
+        if "back_image" in input:
+            g.back_image = _image(input, "back_image")
+        ctx.world.touch(g)
+    return group_view(ctx, g.id)
+
+
+def configure_plugin(_root: Any, info: Any, plugin_id: str, input: dict[str, Any]) -> dict[str, Any]:
+    """Overwrites the plugin's whole configuration, as Stash does."""
+    world: World = info.context.world
+    with world.lock:
+        world.plugin_config[plugin_id] = dict(input)
+    return dict(input)
+
+
+MUTATIONS = {
+    "sceneUpdate": scene_update, "scenesUpdate": scenes_update, "bulkSceneUpdate": bulk_scene_update,
+    "sceneDestroy": scene_destroy, "scenesDestroy": scenes_destroy, "performerUpdate": performer_update,
+    "studioUpdate": studio_update, "tagUpdate": tag_update, "groupUpdate": group_update,
+    "configurePlugin": configure_plugin,
+}

@@ -1,0 +1,167 @@
+"""Deterministic seeded library: the variety real Stash users have, reproducible by seed.
+
+Why this variety: it is what broke earlier sync plugins (missing titles, emoji, long multi-line
+details, dozens of tags, same file name in two folders, multi-file scenes, partial dates,
+studios with parents, scenes without a cover). Timestamps derive from a fixed epoch, not from
+the wall clock, so two worlds with the same seed are identical.
+"""
+
+from __future__ import annotations
+
+import random
+
+from sandbox.stash.world import File, Group, Performer, Scene, Studio, Tag, World, rfc3339
+
+EPOCH = 1_577_836_800  # 2020-01-01T00:00:00Z: seeded created_at values start here
+SPAN = 5 * 365 * 86400  # seeded timestamps spread over five years
+STASHDB = "https://stashdb.org/graphql"
+
+_WORDS = ("amber", "harbor", "velvet", "midnight", "summer", "garden", "silver", "river", "echo", "golden",
+          "quiet", "wild", "neon", "crystal", "city", "ocean", "north", "lunar", "desert", "spring",
+          "winter", "autumn", "secret", "journey", "light", "shadow", "forest", "island", "storm", "rose")
+_UNICODE = ("Café", "Ñandú", "Größe", "Łódź", "Ærø", "日本の夏", "Привет", "Ελλάδα", "서울", "Crème brûlée",
+            "naïve", "São Paulo", "İstanbul", "Ürün")
+_EMOJI = ("🎬", "🌊", "🔥", "✨", "🌸", "🎉", "💫", "🌙", "👩‍👩‍👧", "🇫🇷")
+_FIRST = ("Anna", "Zoë", "Łucja", "Åsa", "Chloé", "Mia", "Sofía", "Lena", "Ivy", "Noor", "美咲", "Jade",
+          "Elif", "Maja", "Ruby", "Eva", "Lucía", "Nina", "Aiko", "Björk", "Kateřina", "Olga", "Ines", "Léa")
+_LAST = ("Smith", "Müller", "García", "Kowalska", "Nakamura", "O'Brien", "Dubois", "Rossi", "Novak",
+         "Hansen", "Silva", "Jansen", "Petrova", "Lindqvist", "Moreau", "Kim", "Sato", "Berg", "Costa")
+_TAGS = ("Outdoor", "Indoor", "Beach", "Kitchen", "POV", "4K", "Interview", "Behind the Scenes", "Solo",
+         "Couple", "Romantic", "Vintage", "Close-up", "Pool", "Office", "Night", "Sunset", "Dance",
+         "Massage", "Cosplay", "Lingerie", "Shower", "Garden", "Yoga", "Sports", "Party", "Travel",
+         "Bedroom", "Sofa", "Car", "Forest", "Rooftop", "Studio", "Amateur", "Compilation", "Music Video")
+_SENTENCES = ("She arrives at the villa just after sunset.", "A long conversation by the pool turns playful.",
+              "Filmed on location in Lisbon — natural light only.", "Bonus: 12 minutes of extra footage.",
+              "Part two of the “Summer” series; see part one first.", "Contains <b>HTML-like</b> text & symbols.",
+              "Directed with a handheld camera for a documentary feel.", "Dialogue in English and Français.",
+              "Quote: \"it's not what you think\" — and a backslash \\ too.", "Tabs\tand  double  spaces stay.")
+
+
+def seed_world(world: World, scenes: int, seed: int, path_prefix: str = "/stash/media") -> None:
+    """Fill `world` with `scenes` scenes (plus tags, performers, studios, groups), deterministic by seed."""
+    rng = random.Random(seed)
+    prefix = path_prefix.rstrip("/")
+    tz = world.tz
+    n_tags = max(40, min(3000, scenes // 25))
+    n_perf = max(20, min(12000, scenes // 8))
+    n_studios = max(6, min(800, scenes // 150))
+    n_groups = max(4, min(3000, scenes // 60))
+
+    def stamp() -> tuple[str, str, int]:
+        created = EPOCH + rng.randrange(SPAN)
+        updated = min(created + rng.randrange(0, 90 * 86400), EPOCH + SPAN)
+        return rfc3339(created, tz), rfc3339(updated, tz), updated
+
+    tag_names: set[str] = set()
+    for tid in range(1, n_tags + 1):
+        base = _TAGS[tid - 1] if tid <= len(_TAGS) else f"{rng.choice(_WORDS).title()} {rng.choice(_TAGS)}"
+        if tid % 37 == 0:
+            base = f"{rng.choice(_UNICODE)} {rng.choice(_EMOJI)}"
+        name = base
+        while name in tag_names:
+            name = f"{base} {rng.randrange(2, 999)}"
+        tag_names.add(name)
+        c, u, ut = stamp()
+        parents = (rng.randrange(1, tid),) if tid > 10 and rng.random() < 0.1 else ()
+        world.tags[tid] = Tag(tid, name, c, u, ut, parent_ids=parents, has_image=rng.random() < 0.2)
+
+    for sid in range(1, n_studios + 1):
+        c, u, ut = stamp()
+        parent = rng.randrange(1, sid) if sid > 3 and rng.random() < 0.35 else None
+        name = f"{rng.choice(_WORDS).title()} {rng.choice(('Studios', 'Pictures', 'Media', 'Films', 'XYZ'))}"
+        if sid % 11 == 0:
+            name = f"{rng.choice(_UNICODE)} Productions"
+        world.studios[sid] = Studio(sid, f"{name} {sid}", parent, c, u, ut, has_image=rng.random() < 0.6,
+                                    urls=(f"https://studio{sid}.example.com",))
+
+    for pid in range(1, n_perf + 1):
+        c, u, ut = stamp()
+        name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
+        disamb = f"#{pid}" if rng.random() < 0.05 else None
+        world.performers[pid] = Performer(
+            pid, name, disamb, rng.choice(("FEMALE", "MALE", "TRANSGENDER_FEMALE", None)),
+            f"{rng.randrange(1970, 2004)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+            if rng.random() < 0.7 else None,
+            rng.choice(("US", "FR", "JP", "DE", "BR", None)), c, u, ut, has_image=rng.random() < 0.75,
+            alias_list=(f"{name.split()[0]} {rng.choice(_WORDS).title()}",) if rng.random() < 0.3 else ())
+
+    for gid in range(1, n_groups + 1):
+        c, u, ut = stamp()
+        world.groups[gid] = Group(gid, f"{rng.choice(_WORDS).title()} {rng.choice(_WORDS).title()} Vol. {gid}",
+                                  c, u, ut, studio_id=rng.randrange(1, n_studios + 1),
+                                  date=f"{rng.randrange(2005, 2025)}", has_front=rng.random() < 0.5)
+
+    tag_ids = list(world.tags)  # shared int objects keep 100k scenes' tuples small
+    perf_ids = list(world.performers)
+    group_ids = list(world.groups)
+    studio_folders = {sid: _slug(s.name) for sid, s in world.studios.items()}
+    basenames: list[str] = []
+    file_id = 0
+    for scene_id in range(1, scenes + 1):
+        r = rng.random
+        title: str | None = None
+        if r() >= 0.08:
+            title = f"{rng.choice(_WORDS).title()} {rng.choice(_WORDS)}"
+            if r() < 0.15:
+                title = f"{rng.choice(_UNICODE)} {title} {rng.choice(_EMOJI)}"
+            if r() < 0.05:
+                title = f"{title}: Part {rng.randrange(2, 9)} — the “long” edition with a very long name"
+        studio_id = rng.randrange(1, n_studios + 1) if r() < 0.85 else None
+        date = _date(rng)
+        k = rng.choice((0, 0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 18, 22, 30)) if r() < 0.95 else rng.randrange(40, 61)
+        tags = tuple(rng.sample(tag_ids, min(k, len(tag_ids))))
+        performers = tuple(rng.sample(perf_ids, rng.choice((0, 1, 1, 1, 2, 2, 3, 4, 6))))
+        groups = ((rng.choice(group_ids), rng.choice((None, rng.randrange(1, 30)))),) if r() < 0.15 else ()
+        stash_ids = ((STASHDB, _uuid(rng)),) if r() < 0.5 else ()
+        c, u, ut = stamp()
+        folder = f"{prefix}/{studio_folders.get(studio_id, 'unsorted')}/{(date or '2020')[:4]}"
+        if basenames and r() < 0.03:
+            base = rng.choice(basenames)  # same file name as another scene, different folder
+            folder = f"{folder}/dup{scene_id}"
+        else:
+            base = f"{_slug(title or 'untitled')}.{scene_id}.mp4"
+            if len(basenames) < 5000:
+                basenames.append(base)
+        fids: list[int] = []
+        for part in range(2 if r() < 0.03 else 1):
+            file_id += 1
+            name = base if part == 0 else base.replace(".mp4", ".alt.mkv")
+            world.files[file_id] = File(file_id, f"{folder}/{name}", rng.randrange(50, 4000) * 1_048_576,
+                                        float(rng.randrange(60, 5400)), 1920, 1080, c, c)
+            fids.append(file_id)
+        world.scenes[scene_id] = Scene(
+            id=scene_id, title=title, code=f"{rng.choice(_WORDS)[:3].upper()}-{scene_id:05d}" if r() < 0.4 else None,
+            details=_details(rng) if r() < 0.6 else None,
+            director=f"{rng.choice(_FIRST)} {rng.choice(_LAST)}" if r() < 0.3 else None,
+            urls=(f"https://example.com/scenes/{scene_id}",) if r() < 0.6 else (),
+            date=date, rating100=rng.randrange(1, 101) if r() < 0.6 else None, organized=r() < 0.5,
+            created_at=c, updated_at=u, updated_ts=ut, file_ids=tuple(fids), studio_id=studio_id,
+            performer_ids=performers, tag_ids=tags, groups=groups, stash_ids=stash_ids, has_cover=r() < 0.9)
+
+
+def _date(rng: random.Random) -> str | None:
+    roll = rng.random()
+    year = rng.randrange(2001, 2026)
+    if roll < 0.1:
+        return None
+    if roll < 0.2:
+        return str(year)
+    if roll < 0.3:
+        return f"{year}-{rng.randrange(1, 13):02d}"
+    return f"{year}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+
+
+def _details(rng: random.Random) -> str:
+    lines = [" ".join(rng.choices(_SENTENCES, k=rng.randrange(1, 4))) for _ in range(rng.randrange(1, 9))]
+    if rng.random() < 0.05:
+        lines.append("Long appendix. " * rng.randrange(50, 200))
+    return "\n".join(lines)
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in text).strip("_")[:60] or "untitled"
+
+
+def _uuid(rng: random.Random) -> str:
+    h = f"{rng.getrandbits(128):032x}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"

@@ -1,0 +1,304 @@
+"""HTTP side of the sandbox Stash: /graphql, image routes, Stash's auth rules, faults, admin API.
+
+Why these details: the plugin must survive what real Stash does — 401 with
+`WWW-Authenticate: FormBased` for GraphQL without valid credentials, a 302 to the login page
+for an unauthenticated image request, session cookies that expire, slow or failing servers.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+from sandbox.stash import images
+from sandbox.stash.schema import operation_summary, run
+from sandbox.stash.views import Ctx
+from sandbox.stash.world import World
+
+FAULT_KEYS = ("latency_ms", "down", "error_status", "error_rate", "session_expiry_s")
+_IMAGE_ROUTE = re.compile(r"^/(scene|performer|studio|tag|group)/(\d+)/(screenshot|image|frontimage|backimage)$")
+LOGIN_PAGE = b"<!doctype html><html><head><title>Login | Stash</title></head><body><form method=post>" \
+             b"<input name=username><input name=password type=password></form></body></html>"
+
+
+@dataclass
+class ServerState:
+    """Everything the handler threads share; guarded by `lock` (the world has its own)."""
+
+    world: World
+    auth_required: bool = False
+    session_cookie: str | None = None
+    session_issued: float = 0.0
+    external_host: str | None = None
+    faults: dict[str, Any] = field(default_factory=dict)
+    log: list[dict[str, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    rng: random.Random = field(default_factory=lambda: random.Random(0))
+
+    def set_faults(self, faults: dict[str, Any]) -> None:
+        unknown = set(faults) - set(FAULT_KEYS)
+        if unknown:
+            raise ValueError(f"unknown faults: {sorted(unknown)}")
+        with self.lock:
+            self.faults = {k: v for k, v in faults.items() if v not in (None, False, 0)} if faults else {}
+
+    def session_valid(self, value: str | None) -> bool:
+        if not value or value != self.session_cookie:
+            return False
+        with self.lock:
+            expiry = float(self.faults.get("session_expiry_s", 3600))
+        return self.world.clock.now() - self.session_issued < expiry
+
+
+def _truncate(value: Any, limit: int = 200) -> Any:
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[:limit] + f"…(+{len(value) - limit})"
+    if isinstance(value, dict):
+        return {k: _truncate(v, limit) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_truncate(v, limit) for v in value]
+    return value
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "stash-sandbox"
+    server: StashHTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        """Silence the stdlib's per-request stderr lines."""
+
+    # ---- plumbing -------------------------------------------------------------------------
+    def _send(self, status: int, body: bytes = b"", ctype: str = "text/plain; charset=utf-8",
+              headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        if self._entry is not None:
+            self._entry["status"] = status
+
+    def _json(self, status: int, obj: Any) -> None:
+        self._send(status, json.dumps(obj).encode(), "application/json")
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _reset(self) -> None:
+        """Abort the connection with a TCP RST: what a client sees when Stash is down/restarting."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self.connection.close()
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def do_HEAD(self) -> None:
+        self._dispatch()
+
+    # ---- routing --------------------------------------------------------------------------
+    def _dispatch(self) -> None:
+        self._entry: dict[str, Any] | None = None
+        st = self.server.state
+        url = urlsplit(self.path)
+        if url.path.startswith("/_sandbox/"):
+            self._admin(url.path, self._body())
+            return
+        body = self._body()
+        entry: dict[str, Any] = {"method": self.command, "path": url.path, "query": url.query}
+        with st.lock:
+            faults = dict(st.faults)
+            st.log.append(entry)
+        self._entry = entry
+        if faults.get("down"):
+            entry["status"] = None
+            self._reset()
+            return
+        if faults.get("latency_ms"):
+            time.sleep(float(faults["latency_ms"]) / 1000)
+        if faults.get("error_status") or faults.get("error_rate"):
+            rate = float(faults.get("error_rate", 1.0))
+            with st.lock:
+                hit = st.rng.random() < rate
+            if hit:
+                status = int(faults.get("error_status") or 500)
+                self._send(status, f"{status} sandbox fault\n".encode())
+                return
+        auth = self._auth(url.query)
+        entry["auth"] = auth
+        if url.path == "/graphql" and self.command in ("POST", "GET"):
+            if auth is False:
+                self._send(401, b"", headers={"WWW-Authenticate": "FormBased"})
+                return
+            self._graphql(url.query, body, entry)
+            return
+        if url.path == "/login" or url.path.startswith("/login/"):
+            self._send(200, LOGIN_PAGE, "text/html; charset=utf-8")
+            return
+        match = _IMAGE_ROUTE.match(url.path)
+        if match and self.command in ("GET", "HEAD"):
+            if auth is False:
+                target = "/login?returnURL=" + quote(self.path, safe="")
+                self._send(302, b"", headers={"Location": target})
+                return
+            self._image(match.group(1), int(match.group(2)), match.group(3), parse_qs(url.query))
+            return
+        if auth is False:
+            self._send(401, b"", headers={"WWW-Authenticate": "FormBased"})
+            return
+        self._send(404, b"404 page not found\n")
+
+    def _auth(self, query: str) -> str | bool | None:
+        """'apikey' / 'cookie' when accepted, None when no auth is configured, False when refused."""
+        st = self.server.state
+        if not st.auth_required:
+            return None
+        key = self.headers.get("ApiKey") or (parse_qs(query).get("apikey") or [""])[0]
+        if key:
+            return "apikey" if st.world.api_key and key == st.world.api_key else False
+        cookie = self.headers.get("Cookie") or ""
+        for part in cookie.split(";"):
+            name, _, value = part.strip().partition("=")
+            if name == "session" and st.session_valid(value):
+                return "cookie"
+        return False
+
+    def _base_url(self) -> str:
+        st = self.server.state
+        if st.external_host:
+            return st.external_host.rstrip("/")
+        host = self.headers.get("Host") or f"{self.server.server_address[0]}:{self.server.server_address[1]}"
+        return f"http://{host}"
+
+    def _graphql(self, query_string: str, body: bytes, entry: dict[str, Any]) -> None:
+        try:
+            if self.command == "GET":
+                qs = parse_qs(query_string)
+                payload = {"query": (qs.get("query") or [""])[0],
+                           "variables": json.loads((qs.get("variables") or ["null"])[0]),
+                           "operationName": (qs.get("operationName") or [None])[0]}
+            else:
+                payload = json.loads(body or b"{}")
+            if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+                raise ValueError("no query")
+        except ValueError:
+            self._json(400, {"errors": [{"message": "json request body could not be decoded"}], "data": None})
+            return
+        query, variables, op = payload["query"], payload.get("variables"), payload.get("operationName")
+        name, kind, fields = operation_summary(query, op)
+        entry.update(operation=name, type=kind, fields=fields, variables=_truncate(variables))
+        status, out = run(query, variables if isinstance(variables, dict) else None, op,
+                          Ctx(self.server.state.world, self._base_url()))
+        self._json(status, out)
+
+    def _image(self, kind: str, oid: int, what: str, qs: dict[str, list[str]]) -> None:
+        world = self.server.state.world
+        with world.lock:
+            data = _image_bytes(world, kind, oid, what, qs)
+        if data is None:
+            self._send(404, b"404 page not found\n")
+            return
+        self._send(200, data, images.content_type(data), {"Cache-Control": "private, max-age=604800"})
+
+    # ---- admin API ------------------------------------------------------------------------
+    def _admin(self, path: str, body: bytes) -> None:
+        st = self.server.state
+        try:
+            payload = json.loads(body) if body else {}
+        except ValueError:
+            self._json(400, {"error": "body is not JSON"})
+            return
+        if path == "/_sandbox/requests":
+            with st.lock:
+                if self.command == "DELETE":
+                    st.log.clear()
+                    self._json(200, {"cleared": True})
+                    return
+                self._json(200, list(st.log))
+            return
+        if path == "/_sandbox/faults" and self.command == "POST":
+            try:
+                st.set_faults(payload or {})
+            except ValueError as exc:
+                self._json(400, {"error": str(exc)})
+                return
+            self._json(200, st.faults)
+            return
+        if path == "/_sandbox/jobs":
+            if self.command == "DELETE":
+                st.world.clear_jobs()
+                self._json(200, {"cleared": True})
+                return
+            if self.command == "POST":
+                items = payload if isinstance(payload, list) else [payload]
+                jobs = [st.world.add_job(str(p.get("description", "Scanning...")), str(p.get("status", "RUNNING")),
+                                         p.get("progress")) for p in items]
+                self._json(200, {"ids": [str(j.id) for j in jobs]})
+                return
+        match = re.match(r"^/_sandbox/scenes/(\d+)$", path)
+        if match and self.command == "GET":
+            scene = st.world.scene(int(match.group(1)))
+            if scene is None:
+                self._json(404, {"error": "no such scene"})
+                return
+            self._json(200, {k: getattr(scene, k) for k in scene.__slots__ if k != "cover"})
+            return
+        self._json(404, {"error": f"unknown admin route {self.command} {path}"})
+
+
+def _image_bytes(world: World, kind: str, oid: int, what: str, qs: dict[str, list[str]]) -> bytes | None:
+    """The bytes Stash would serve at an image route (its default image when there is none)."""
+    if kind == "scene" and what == "screenshot":
+        scene = world.scenes.get(oid)
+        if scene is None:
+            return None
+        if scene.cover is not None:
+            return scene.cover
+        return images.png(f"scene:{oid}") if scene.has_cover else images.png(images.DEFAULT_SCENE)
+    table = {"performer": world.performers, "studio": world.studios, "tag": world.tags, "group": world.groups}
+    if kind not in table or what == "screenshot":
+        return None
+    obj = table[kind].get(oid)
+    if obj is None:
+        return None
+    if kind == "group":
+        stored = obj.front_image if what == "frontimage" else obj.back_image
+        has = obj.has_front if what == "frontimage" else obj.back_image is not None
+    else:
+        stored, has = obj.image, obj.has_image
+    if (qs.get("default") or [""])[0] == "true" or not has:
+        return images.png(images.DEFAULT_STUDIO if kind == "studio" else images.DEFAULT_PERFORMER)
+    return stored if stored is not None else images.png(f"{kind}:{oid}:{what}")
+
+
+class StashHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    block_on_close = False
+
+    def __init__(self, address: tuple[str, int], state: ServerState) -> None:
+        super().__init__(address, Handler)
+        self.state = state
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Client disconnects and injected resets are expected here: stay quiet."""

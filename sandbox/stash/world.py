@@ -1,0 +1,240 @@
+"""The sandbox Stash's in-memory world: scenes, files, performers, studios, tags, groups, config.
+
+Why compact records: 100,000 seeded scenes must fit in well under 1 GB, so relations are
+tuples of shared int ids and nested objects are only built when a query asks for them.
+Every mutation goes through `World` under one lock and bumps `updated_at` the way Stash does.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from core.clock import SYSTEM_CLOCK, Clock
+
+
+@dataclass(slots=True)
+class File:
+    id: int
+    path: str
+    size: int
+    duration: float
+    width: int
+    height: int
+    mod_time: str
+    created_at: str
+
+    @property
+    def basename(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+@dataclass(slots=True)
+class Scene:
+    id: int
+    title: str | None
+    code: str | None
+    details: str | None
+    director: str | None
+    urls: tuple[str, ...]
+    date: str | None
+    rating100: int | None
+    organized: bool
+    created_at: str
+    updated_at: str
+    updated_ts: int
+    file_ids: tuple[int, ...]
+    studio_id: int | None
+    performer_ids: tuple[int, ...]
+    tag_ids: tuple[int, ...]
+    groups: tuple[tuple[int, int | None], ...]
+    stash_ids: tuple[tuple[str, str], ...]
+    has_cover: bool
+    cover: bytes | None = None  # uploaded cover; None with has_cover = the seeded generated cover
+    o_counter: int = 0
+    play_count: int = 0
+
+
+@dataclass(slots=True)
+class Performer:
+    id: int
+    name: str
+    disambiguation: str | None
+    gender: str | None
+    birthdate: str | None
+    country: str | None
+    created_at: str
+    updated_at: str
+    updated_ts: int
+    has_image: bool
+    image: bytes | None = None
+    alias_list: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
+    tag_ids: tuple[int, ...] = ()
+    favorite: bool = False
+    rating100: int | None = None
+    details: str | None = None
+    ignore_auto_tag: bool = False
+    stash_ids: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(slots=True)
+class Studio:
+    id: int
+    name: str
+    parent_id: int | None
+    created_at: str
+    updated_at: str
+    updated_ts: int
+    has_image: bool
+    image: bytes | None = None
+    urls: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    tag_ids: tuple[int, ...] = ()
+    favorite: bool = False
+    rating100: int | None = None
+    details: str | None = None
+    ignore_auto_tag: bool = False
+    stash_ids: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(slots=True)
+class Tag:
+    id: int
+    name: str
+    created_at: str
+    updated_at: str
+    updated_ts: int
+    parent_ids: tuple[int, ...] = ()
+    sort_name: str | None = None
+    description: str | None = None
+    aliases: tuple[str, ...] = ()
+    favorite: bool = False
+    ignore_auto_tag: bool = False
+    has_image: bool = False
+    image: bytes | None = None
+
+
+@dataclass(slots=True)
+class Group:
+    id: int
+    name: str
+    created_at: str
+    updated_at: str
+    updated_ts: int
+    studio_id: int | None = None
+    aliases: str | None = None
+    duration: int | None = None
+    date: str | None = None
+    rating100: int | None = None
+    director: str | None = None
+    synopsis: str | None = None
+    urls: tuple[str, ...] = ()
+    tag_ids: tuple[int, ...] = ()
+    has_front: bool = False
+    front_image: bytes | None = None
+    back_image: bytes | None = None
+
+
+@dataclass(slots=True)
+class Job:
+    id: int
+    status: str
+    description: str
+    progress: float | None
+    add_time: str
+    start_time: str | None
+    sub_tasks: tuple[str, ...] = ()
+
+
+def parse_offset(offset: str) -> timezone:
+    """'+01:00' / '-05:30' / 'Z' → tzinfo."""
+    if offset in ("Z", "z", "+00:00", "-00:00", "UTC"):
+        return timezone.utc
+    sign = -1 if offset.startswith("-") else 1
+    hours, _, minutes = offset.lstrip("+-").partition(":")
+    return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes or 0)))
+
+
+def rfc3339(ts: float, tz: timezone) -> str:
+    """Go's time.RFC3339 at second precision: UTC prints as 'Z', other zones as ±hh:mm."""
+    text = datetime.fromtimestamp(int(ts), tz).isoformat(timespec="seconds")
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+@dataclass
+class World:
+    """All sandbox data plus the config Stash would hold; mutate only while holding `lock`."""
+
+    utc_offset: str = "+01:00"
+    clock: Clock = SYSTEM_CLOCK
+    api_key: str = ""
+    scenes: dict[int, Scene] = field(default_factory=dict)
+    files: dict[int, File] = field(default_factory=dict)
+    performers: dict[int, Performer] = field(default_factory=dict)
+    studios: dict[int, Studio] = field(default_factory=dict)
+    tags: dict[int, Tag] = field(default_factory=dict)
+    groups: dict[int, Group] = field(default_factory=dict)
+    plugin_config: dict[str, dict[str, Any]] = field(default_factory=dict)
+    jobs: list[Job] = field(default_factory=list)
+    version: str = "v0.28.1"
+    version_hash: str = "cf3489efd"
+    build_time: str = "2025-01-14 22:18:44"
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _next_job: int = 1
+
+    def __post_init__(self) -> None:
+        self.tz = parse_offset(self.utc_offset)
+
+    # ---- time -----------------------------------------------------------------------------
+    def now(self) -> tuple[str, int]:
+        """The current time as Stash stores it (RFC3339 text in the server zone) and as unix seconds."""
+        ts = int(self.clock.now())
+        return rfc3339(ts, self.tz), ts
+
+    def stamp(self, text: str) -> str:
+        """Format an arbitrary unix time in the server zone (seeded data)."""
+        return rfc3339(int(text), self.tz) if text.isdigit() else text
+
+    # ---- lookups --------------------------------------------------------------------------
+    def scene(self, scene_id: int | str) -> Scene | None:
+        return self.scenes.get(_int(scene_id))
+
+    def touch(self, obj: Scene | Performer | Studio | Tag | Group) -> None:
+        """Bump updated_at to now, like every Stash update mutation does."""
+        obj.updated_at, obj.updated_ts = self.now()
+
+    def silent_edit(self, scene_id: int, **fields: Any) -> Scene:
+        """Change a scene the way auto-tag does: data and updated_at change, no hook fires."""
+        with self.lock:
+            scene = self.scenes[int(scene_id)]
+            for key, value in fields.items():
+                if key not in Scene.__slots__:
+                    raise KeyError(f"Scene has no field {key!r}")
+                if isinstance(value, list):
+                    value = tuple(value)
+                setattr(scene, key, value)
+            self.touch(scene)
+            return scene
+
+    # ---- jobs -----------------------------------------------------------------------------
+    def add_job(self, description: str, status: str = "RUNNING", progress: float | None = None) -> Job:
+        with self.lock:
+            now, _ = self.now()
+            job = Job(self._next_job, status, description, progress, now, now if status == "RUNNING" else None)
+            self._next_job += 1
+            self.jobs.append(job)
+            return job
+
+    def clear_jobs(self) -> None:
+        with self.lock:
+            self.jobs.clear()
+
+
+def _int(value: int | str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1

@@ -1,0 +1,200 @@
+"""Stash GraphQL client: one pooled requests.Session, explicit field lists, the shared error taxonomy.
+
+Why not stashapi: constructing StashInterface costs 3 requests (version, apiKey, a full schema
+introspection) and its default fragments drop the fields we need. Here every call is exactly
+one HTTP request, counted in `requests_made` so tests and benchmarks can pin the cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+from core.connection import StashConnection
+from core.errors import AuthFailed, Permanent, ServerDown, Transient
+from core.redact import register_secret
+from stash import queries
+
+BATCH_MAX = 100
+_AUTH_HINT = ("Stash refused the plugin's credentials (HTTP {status}). If Stash has a username/password, "
+              "generate an API key under Settings › Security › Authentication so long runs survive "
+              "session expiry, then run the task again; queued jobs are kept.")
+_BUSY_WORDS = ("database is locked", "busy", "timeout", "temporarily")
+
+
+class StashClient:
+    """Talks to one Stash server. Raises AuthFailed (401/403), ServerDown (unreachable) or
+    Transient (timeouts, 5xx, busy database); GraphQL validation errors are Permanent."""
+
+    def __init__(self, conn: StashConnection, timeout: float = 30, session: requests.Session | None = None) -> None:
+        self.conn = conn
+        self.timeout = timeout
+        self.requests_made = 0
+        self.session = session or requests.Session()
+        self.session.headers.update({"Accept": "application/json", "User-Agent": "Stash2Plex"})
+        self._base = urlsplit(conn.base_url)
+        self.using_api_key = False
+        if conn.api_key:
+            self._use_api_key(conn.api_key)
+        elif conn.session_cookie:
+            register_secret(conn.session_cookie)
+            # A plain header, not the cookie jar: every request of this session goes to the Stash host.
+            self.session.headers["Cookie"] = f"{conn.session_cookie_name or 'session'}={conn.session_cookie}"
+
+    # -- auth ------------------------------------------------------------------------------
+    def _use_api_key(self, key: str) -> None:
+        register_secret(key)
+        self.session.headers["ApiKey"] = key
+        self.session.headers.pop("Cookie", None)
+        self.using_api_key = True
+
+    def prefer_api_key(self) -> bool:
+        """With only a session cookie (which expires after ~1 h), switch to the API key when the
+        user generated one, so an hour-long run survives. Returns True when an API key is in use."""
+        if self.using_api_key:
+            return True
+        if not self.conn.session_cookie:
+            return False
+        data = self.query(queries.API_KEY)
+        key = ((data.get("configuration") or {}).get("general") or {}).get("apiKey") or ""
+        if key:
+            self._use_api_key(key)
+        return self.using_api_key
+
+    # -- transport -------------------------------------------------------------------------
+    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """One HTTP request to the Stash host, mapped onto core.errors."""
+        self.requests_made += 1
+        try:
+            resp = self.session.request(method, url, timeout=(min(10.0, self.timeout), self.timeout), **kwargs)
+        except requests.exceptions.ConnectTimeout as exc:
+            raise ServerDown(f"Stash at {self.conn.base_url} did not accept a connection: {exc}") from exc
+        except requests.exceptions.Timeout as exc:
+            raise Transient(f"Stash at {self.conn.base_url} timed out: {exc}") from exc
+        except requests.exceptions.ConnectionError as exc:
+            raise ServerDown(f"Stash at {self.conn.base_url} is unreachable: {exc}") from exc
+        except requests.exceptions.RequestException as exc:
+            raise Transient(f"request to Stash failed: {exc}") from exc
+        if resp.status_code in (401, 403):
+            raise AuthFailed(_AUTH_HINT.format(status=resp.status_code))
+        if resp.status_code >= 500 or resp.status_code == 429:
+            raise Transient(f"Stash answered HTTP {resp.status_code} for {urlsplit(url).path}")
+        return resp
+
+    def query(self, text: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """POST one GraphQL operation and return its `data`."""
+        resp = self._send("POST", self.conn.graphql_url, json={"query": text, "variables": variables or {}})
+        if resp.status_code >= 400:
+            raise Permanent(f"Stash answered HTTP {resp.status_code}: {resp.text[:300]}")
+        try:
+            body = resp.json()
+        except ValueError as exc:
+            raise Transient(f"Stash returned a non-JSON answer (HTTP {resp.status_code})") from exc
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if errors:
+            text_err = "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors)
+            if any(word in text_err.lower() for word in _BUSY_WORDS):
+                raise Transient(f"Stash GraphQL error: {text_err[:500]}")
+            raise Permanent(f"Stash GraphQL error: {text_err[:500]}")
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
+            raise Transient("Stash returned no data")
+        return data
+
+    # -- scenes ----------------------------------------------------------------------------
+    def find_scenes(self, ids: list[int] | list[str]) -> list[dict[str, Any]]:
+        """The scenes for up to BATCH_MAX ids in ONE request; ids Stash no longer has are absent."""
+        ids = [str(i) for i in ids]
+        if not ids:
+            return []
+        if len(ids) > BATCH_MAX:
+            raise ValueError(f"find_scenes takes at most {BATCH_MAX} ids, got {len(ids)}")
+        data = self.query(queries.FIND_SCENES_BY_IDS,
+                          {"ids": ids, "filter": {"per_page": len(ids), "page": 1}})
+        return list((data.get("findScenes") or {}).get("scenes") or [])
+
+    def iter_scenes(self, updated_after: str | None = None, page_size: int = 1000) -> Iterator[dict[str, Any]]:
+        """Stream every scene (or those with updated_at > `updated_after`, compared as Stash's own
+        string) page by page in id order; memory stays one page."""
+        last_id = 0
+        while True:
+            scene_filter: dict[str, Any] = {"id": {"value": last_id, "modifier": "GREATER_THAN"}}
+            if updated_after:
+                scene_filter["updated_at"] = {"value": updated_after, "modifier": "GREATER_THAN"}
+            data = self.query(queries.ITER_SCENES, {
+                "scene_filter": scene_filter,
+                "filter": {"page": 1, "per_page": page_size, "sort": "id", "direction": "ASC"},
+            })
+            scenes = (data.get("findScenes") or {}).get("scenes") or []
+            yield from scenes
+            if len(scenes) < page_size:
+                return
+            last_id = max(int(s["id"]) for s in scenes)
+
+    def scene_ids_for(self, kind: str, object_id: int | str, page_size: int = 1000) -> list[int]:
+        """Ids of every scene carrying the tag/performer/studio/group (fan-out), paged, ids only."""
+        out: list[int] = []
+        last_id = 0
+        while True:
+            scene_filter = queries.fanout_filter(kind, object_id)
+            scene_filter["id"] = {"value": last_id, "modifier": "GREATER_THAN"}
+            data = self.query(queries.SCENE_IDS, {
+                "scene_filter": scene_filter,
+                "filter": {"page": 1, "per_page": page_size, "sort": "id", "direction": "ASC"},
+            })
+            page = [int(s["id"]) for s in (data.get("findScenes") or {}).get("scenes") or []]
+            out.extend(page)
+            if len(page) < page_size:
+                return out
+            last_id = max(page)
+
+    # -- server ----------------------------------------------------------------------------
+    def plugin_settings(self, plugin_id: str = "Stash2Plex") -> dict[str, Any]:
+        """The user's settings map for this plugin (absent keys = defaults, see core.settings)."""
+        data = self.query(queries.PLUGIN_SETTINGS, {"include": [plugin_id]})
+        plugins = (data.get("configuration") or {}).get("plugins") or {}
+        value = plugins.get(plugin_id) if isinstance(plugins, dict) else None
+        return dict(value) if isinstance(value, dict) else {}
+
+    def version(self) -> str:
+        data = self.query(queries.VERSION)
+        return str((data.get("version") or {}).get("version") or "")
+
+    def job_queue(self) -> list[dict[str, Any]]:
+        """Running and waiting Stash jobs (scan, generate, identify …)."""
+        data = self.query(queries.JOB_QUEUE)
+        return list(data.get("jobQueue") or [])
+
+    # -- images ----------------------------------------------------------------------------
+    def image_url(self, url: str) -> str | None:
+        """`url` rebuilt on the Stash connection (the host Stash put in it may be unreachable from
+        here); None for Stash's placeholder images (`default=true`)."""
+        parts = urlsplit(url)
+        if "true" in [v.lower() for v in parse_qs(parts.query).get("default", [])]:
+            return None
+        path = parts.path or "/"
+        if not path.startswith("/"):
+            path = "/" + path
+        return self.conn.base_url + path + (f"?{parts.query}" if parts.query else "")
+
+    def fetch_image(self, url: str) -> bytes:
+        """Image bytes from Stash, with the Stash credentials (only ever sent to the Stash host).
+        Returns b"" for a Stash placeholder image (`default=true`): nothing worth uploading."""
+        target = self.image_url(url)
+        if target is None:
+            return b""
+        resp = self._send("GET", target, allow_redirects=False)
+        if resp.is_redirect:  # Stash sends unauthenticated image requests to its login page
+            raise AuthFailed(_AUTH_HINT.format(status=resp.status_code))
+        if resp.status_code == 404:  # e.g. the cover is not generated yet: try again later
+            raise Transient(f"Stash has no image at {urlsplit(target).path} yet (HTTP 404)")
+        if resp.status_code >= 400:
+            raise Permanent(f"Stash answered HTTP {resp.status_code} for image {urlsplit(target).path}")
+        return resp.content
+
+    def close(self) -> None:
+        self.session.close()
+

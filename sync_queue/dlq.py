@@ -1,0 +1,78 @@
+"""Dead-letter queue: one live entry per target (a new failure updates it), JSON only (LESSONS
+#17), message redacted. A job leaves the queue only by success, by this table (with the reason)
+or by an explicit user action (ARCHITECTURE invariant 7) — so `dead_letter` retires the queue
+row in the same transaction that records the failure.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from core.clock import SYSTEM_CLOCK, Clock
+from core.errors import SyncError
+from core.redact import redact
+from sync_queue.admit import admit_many, parse_key, target_key
+from sync_queue.db import ACK_FAILED, JOBS, immediate
+from sync_queue.jobs import MAX_ERROR_CHARS, Job
+
+DAY_S = 86_400.0
+
+
+def dead_letter(conn: sqlite3.Connection, job: Job, error: SyncError | BaseException,
+                clock: Clock = SYSTEM_CLOCK) -> None:
+    """Record the final failure of `job` (attempts = job.attempts + this one) and take it off the
+    queue (status ack_failed). A later failure of the same target updates its entry."""
+    kind = getattr(error, "kind", "error")
+    message = redact(str(error) or type(error).__name__)[:MAX_ERROR_CHARS]
+    now = clock.now()
+    payload = job.payload()
+    payload["last_error"] = message
+    with immediate(conn):
+        conn.execute(
+            "INSERT INTO sync_dlq (target, kind, message, attempts, first_failed, last_failed, job) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(target) DO UPDATE SET kind = excluded.kind, "
+            "message = excluded.message, attempts = sync_dlq.attempts + excluded.attempts, "
+            "last_failed = excluded.last_failed, job = excluded.job",
+            (target_key(job.target), kind, message, job.attempts + 1, now, now, json.dumps(payload)))
+        conn.execute(f"UPDATE {JOBS} SET status = {ACK_FAILED} WHERE _id = ? AND status = 2", (job.row_id,))
+
+
+def list_failed(conn: sqlite3.Connection, limit: int = 100) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Newest failures first (at most `limit`), plus counts of all entries by error kind."""
+    rows = conn.execute("SELECT target, kind, message, attempts, first_failed, last_failed, job FROM sync_dlq "
+                        "ORDER BY last_failed DESC LIMIT ?", (int(limit),)).fetchall()
+    out = []
+    for target, kind, message, attempts, first, last, job in rows:
+        tkind, tid = parse_key(target)
+        out.append({"target_kind": tkind, "target_id": tid, "kind": kind, "message": message,
+                    "attempts": attempts, "first_failed": first, "last_failed": last, "job": json.loads(job)})
+    return out, failed_counts(conn)
+
+
+def failed_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    return dict(conn.execute("SELECT kind, COUNT(*) FROM sync_dlq GROUP BY kind ORDER BY kind").fetchall())
+
+
+def retry_failed(conn: sqlite3.Connection, clock: Clock = SYSTEM_CLOCK) -> int:
+    """Re-admit every dead-lettered target through `admit` (reason "retry") and empty the table.
+    One transaction: an entry is never lost between the two steps. Returns entries re-queued."""
+    with immediate(conn):
+        targets = [parse_key(r[0]) for r in conn.execute("SELECT target FROM sync_dlq").fetchall()]
+        admit_many(conn, targets, "retry", clock=clock)
+        conn.execute("DELETE FROM sync_dlq")
+    return len(targets)
+
+
+def clear_failed(conn: sqlite3.Connection) -> int:
+    """Forget every dead-lettered entry (explicit user action)."""
+    with immediate(conn):
+        return conn.execute("DELETE FROM sync_dlq").rowcount
+
+
+def purge_failed(conn: sqlite3.Connection, older_than_days: float, clock: Clock = SYSTEM_CLOCK) -> int:
+    """Forget entries whose last failure is older than `older_than_days`."""
+    cutoff = clock.now() - float(older_than_days) * DAY_S
+    with immediate(conn):
+        return conn.execute("DELETE FROM sync_dlq WHERE last_failed < ?", (cutoff,)).rowcount

@@ -1,0 +1,112 @@
+"""Exactly one consumer (ARCHITECTURE invariant 4): an OS file lock the kernel drops when the
+holder dies, so a SIGKILLed worker never leaves a stale lock. Standard library only.
+
+flock locks belong to an open file description, so a second open in the *same* process would
+conflict with its own lock; a per-process registry makes `is_held_by_other` and `Consumer`
+aware of a lock this process already holds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+from pathlib import Path
+
+LOCK_FILE = "consumer.lock"
+_HELD: dict[str, ConsumerLock] = {}
+
+
+def _key(data_dir: Path) -> str:
+    return str((Path(data_dir) / LOCK_FILE).resolve())
+
+
+class ConsumerLock:
+    """`try_acquire()` never blocks; `release()` is idempotent. The holder's pid is written into
+    the file for diagnostics only (the kernel lock is the truth)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+        self.path = self.data_dir / LOCK_FILE
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def try_acquire(self) -> bool:
+        if self._fd is not None:
+            return True
+        other = _HELD.get(_key(self.data_dir))
+        if other is not None and other is not self:
+            return False
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        if not _flock_nb(fd):
+            os.close(fd)
+            return False
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        _HELD[_key(self.data_dir)] = self
+        return True
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        _HELD.pop(_key(self.data_dir), None)
+        fd, self._fd = self._fd, None
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+    def __enter__(self) -> ConsumerLock:
+        if not self.try_acquire():
+            raise ConsumerBusy(f"another Stash2Plex worker holds {self.path}")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _flock_nb(fd: int, tries: int = 5) -> bool:
+    """Non-blocking exclusive lock; a few quick retries so a concurrent `is_held_by_other` probe
+    (which holds a shared lock for microseconds) is not mistaken for a live consumer."""
+    for attempt in range(tries):
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if attempt < tries - 1:
+                time.sleep(0.01)
+    return False
+
+
+class ConsumerBusy(RuntimeError):
+    """Another process is the consumer."""
+
+
+def held_here(data_dir: Path) -> ConsumerLock | None:
+    """The lock this process holds for `data_dir`, if any."""
+    return _HELD.get(_key(data_dir))
+
+
+def is_held_by_other(data_dir: Path) -> bool:
+    """True when another process holds the consumer lock (the hook path uses this to decide
+    whether to spawn a worker). Probing takes and drops a shared lock; never blocks."""
+    if held_here(data_dir) is not None:
+        return False
+    path = Path(data_dir) / LOCK_FILE
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # closing drops our probe lock
+    return False

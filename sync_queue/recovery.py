@@ -1,0 +1,184 @@
+"""Opening the database safely: unusable files are moved aside, never deleted, never a traceback.
+
+A file that is not SQLite, is empty, or fails `PRAGMA quick_check` is renamed (with its -wal and
+-shm) to `<name>.corrupt-<UTC timestamp>`, a fresh database is created and meta `needs_rebuild`
+is set so the next reconcile rebuilds sync_state from Stash and Plex (ARCHITECTURE invariant 8).
+A location we cannot write raises ConfigError saying what to change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from core import stashlog
+from core.clock import Clock
+from core.errors import ConfigError
+from core.paths import DATA_DIR_ENV
+from core.paths import data_dir as default_data_dir
+from sync_queue import db
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+NEEDS_REBUILD = "needs_rebuild"
+
+
+class _Unusable(Exception):
+    """The file exists but is not a healthy SQLite database."""
+
+
+def _readonly_error(path: Path, detail: str) -> ConfigError:
+    return ConfigError(
+        f"Stash2Plex cannot write its database {path} ({detail}). Make the folder {path.parent} and the "
+        f"files in it writable by the user that runs Stash, or point the environment variable "
+        f"{DATA_DIR_ENV} at a writable folder.")
+
+
+def _is_readonly(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "readonly" in text or "read-only" in text or "unable to open" in text or "disk i/o" in text
+
+
+def is_corruption(exc: BaseException) -> bool:
+    """True for errors meaning the file itself is damaged (reopen with `open_db(check=True)` to
+    recover), as opposed to busy/locked/read-only conditions."""
+    if not isinstance(exc, sqlite3.DatabaseError) or isinstance(exc, sqlite3.IntegrityError):
+        return False
+    text = str(exc).lower()
+    return "malformed" in text or "not a database" in text or "corrupt" in text
+
+
+def _check_header(path: Path) -> None:
+    if not path.exists():
+        return
+    size = path.stat().st_size
+    if size == 0:
+        raise _Unusable("the file is empty")
+    with open(path, "rb") as fh:
+        if fh.read(16) != SQLITE_HEADER:
+            raise _Unusable("the file is not an SQLite database")
+
+
+def _quick_check(conn: sqlite3.Connection) -> None:
+    rows = conn.execute("PRAGMA quick_check").fetchall()
+    if [r[0] for r in rows] != ["ok"]:
+        raise _Unusable("PRAGMA quick_check reported: " + "; ".join(str(r[0]) for r in rows[:5]))
+
+
+def move_aside(path: Path, clock: Clock) -> Path:
+    """Rename the DB and its -wal/-shm to `.corrupt-<timestamp>` names; returns the new DB name."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(clock.now()))
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while target.exists():
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+        n += 1
+    for suffix in ("", "-wal", "-shm"):
+        src = Path(str(path) + suffix)
+        if src.exists():
+            os.replace(src, Path(str(target) + suffix))
+    return target
+
+
+def _open(path: Path, check: bool, create: bool) -> sqlite3.Connection:
+    """Connect and prepare; raises _Unusable for a damaged file, _NeedsInit when the schema must
+    be created (only done with `create`, i.e. under the init lock), OperationalError when busy or
+    not writable."""
+    _check_header(path)
+    if not create and not path.exists():
+        raise _NeedsInit()
+    conn = db.connect(path)
+    try:
+        if check:
+            _quick_check(conn)
+        if not create and conn.execute("PRAGMA user_version").fetchone()[0] != db.SCHEMA_VERSION:
+            raise _NeedsInit()
+        db.prepare(conn)
+        if check:
+            # prove we can write (a read-only file opens fine and fails only on the first write)
+            with db.immediate(conn):
+                conn.execute("INSERT INTO meta(key, value) VALUES ('opened', '1') ON CONFLICT(key) DO NOTHING")
+        return conn
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if isinstance(exc, sqlite3.OperationalError) and (_is_readonly(exc) or db.is_busy(exc)):
+            raise
+        raise _Unusable(str(exc)) from exc
+    except BaseException:
+        conn.close()
+        raise
+
+
+class _NeedsInit(Exception):
+    """The file does not exist yet or has an older schema: initialise under the init lock."""
+
+
+@contextlib.contextmanager
+def _init_lock(folder: Path) -> Iterator[None]:
+    """Serialise creation and recovery between processes, so a half-created file is never taken
+    for an empty/corrupt one and a fresh database is never moved aside by a racing process."""
+    fd = os.open(folder / ".db-init.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _readonly(path: Path, exc: sqlite3.OperationalError) -> ConfigError:
+    return _readonly_error(path, str(exc)) if _is_readonly(exc) else ConfigError(
+        f"Stash2Plex could not open its database {path}: {exc}. Another program may hold it locked; "
+        f"try again, or restart Stash.")
+
+
+def open_checked(data_dir: Path | None, clock: Clock, check: bool) -> sqlite3.Connection:
+    """See `sync_queue.db.open_db`."""
+    try:
+        folder = Path(data_dir) if data_dir is not None else default_data_dir(create=False)
+        db.ensure_dir(folder)
+    except OSError as exc:
+        where = Path(data_dir) if data_dir is not None else default_data_dir(create=False)
+        raise _readonly_error(where / db.DB_FILE, f"cannot create the folder: {exc.strerror}") from exc
+    path = folder / db.DB_FILE
+    if path.exists() and not os.access(path, os.W_OK):
+        raise _readonly_error(path, "the file is read-only")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise _readonly_error(path, "the folder is read-only")
+    try:
+        return db.retry_busy(lambda: _open(path, check, create=False))
+    except (_Unusable, _NeedsInit):
+        pass
+    except sqlite3.OperationalError as exc:
+        raise _readonly(path, exc) from exc
+    try:
+        with _init_lock(folder):
+            return _open_or_recover(path, clock, check)
+    except OSError as exc:
+        raise _readonly_error(path, exc.strerror or str(exc)) from exc
+    except sqlite3.OperationalError as exc:
+        raise _readonly(path, exc) from exc
+
+
+def _open_or_recover(path: Path, clock: Clock, check: bool) -> sqlite3.Connection:
+    """Under the init lock: create, upgrade, or move a damaged file aside and start fresh."""
+    try:
+        return db.retry_busy(lambda: _open(path, check, create=True))
+    except _Unusable as exc:
+        reason = str(exc)
+    try:
+        aside = move_aside(path, clock)
+    except OSError as exc:
+        raise _readonly_error(path, f"it is damaged ({reason}) and could not be moved aside: {exc.strerror}") from exc
+    stashlog.error(f"Stash2Plex database {path} was unusable ({reason}). It was moved to {aside.name} and a "
+                   f"fresh database was created; the next reconcile rebuilds the sync records from Stash and Plex.")
+    try:
+        conn = _open(path, check=False, create=True)
+    except _Unusable as exc:
+        raise _readonly_error(path, str(exc)) from exc
+    db.set_meta(conn, NEEDS_REBUILD, "1")
+    db.set_meta(conn, "recovered_from", aside.name)
+    return conn

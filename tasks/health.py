@@ -1,0 +1,137 @@
+"""Health Check: is each link of the chain Stash → plugin → Plex working, and does mapping resolve?
+
+Why each check continues after a failure: a user fixing their setup needs every problem at once,
+each line saying what is wrong and what to change (docs/troubleshooting.md quotes these lines).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.errors import SyncError
+from tasks.context import TaskContext
+
+SAMPLE = 20
+OK, PROBLEM = "OK", "PROBLEM"
+
+
+class Checks:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.problems = 0
+
+    def ok(self, text: str) -> None:
+        self.lines.append(f"{OK}: {text}")
+
+    def problem(self, text: str) -> None:
+        self.problems += 1
+        self.lines.append(f"{PROBLEM}: {text}")
+
+
+def _stash(ctx: TaskContext, checks: Checks) -> bool:
+    try:
+        version = ctx.stash.version()
+        api_key = ctx.stash.prefer_api_key()
+    except SyncError as exc:
+        checks.problem(f"Stash is not reachable at {ctx.conn_info.base_url}: {exc.message}")
+        return False
+    if api_key:
+        auth = "API key (long tasks and the worker stay signed in)"
+    elif ctx.conn_info.session_cookie:
+        auth = ("session cookie only — it expires after about an hour; generate an API key under "
+                "Settings › Security so long syncs keep working")
+    else:
+        auth = "no authentication (Stash has no password)"
+    checks.ok(f"Stash {version or '(unknown version)'} at {ctx.conn_info.base_url}; auth: {auth}.")
+    return True
+
+
+def _plex(ctx: TaskContext, checks: Checks) -> bool:
+    try:
+        settings = ctx.settings()
+    except SyncError as exc:
+        checks.problem(exc.message)
+        return False
+    try:
+        server = ctx.plex
+    except SyncError as exc:
+        hint = " (the token is wrong or expired)" if exc.kind == "auth" else ""
+        checks.problem(f"Plex at {settings.plex_url}: {exc.message}{hint}")
+        return False
+    version = getattr(server, "version", "") or "?"
+    checks.ok(f"Plex {version} at {settings.plex_url}; token accepted.")
+    try:
+        sections = ctx.sections()
+    except SyncError as exc:
+        checks.problem(exc.message)
+        return False
+    names = ", ".join(f"{s.title} ({len(getattr(s, 'locations', ()) or ())} folders)" for s in sections)
+    checks.ok(f"Libraries used: {names}.")
+    return True
+
+
+def _sample(ctx: TaskContext) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for scene in ctx.stash.iter_scenes(page_size=SAMPLE):
+        if scene.get("files"):
+            out.append(scene)
+        if len(out) >= SAMPLE:
+            break
+    return out
+
+
+def _mapping(ctx: TaskContext, checks: Checks) -> None:
+    from plex.index import PathIndex
+    from plex.pathmap import implied_rule, parse_path_map, to_plex_path
+    from reconciliation.matching import scene_paths
+
+    settings = ctx.settings()
+    rules = parse_path_map(settings.path_map)
+    index = PathIndex(ctx.db, ctx.clock)
+    index.refresh(ctx.plex, ctx.sections())
+    scenes = _sample(ctx)
+    if not scenes:
+        checks.ok("Path mapping: Stash has no scenes with files yet; nothing to check.")
+        return
+    resolved, first_bad, by_name = 0, None, None
+    for scene in scenes:
+        paths = scene_paths(scene)
+        if any(index.lookup(to_plex_path(p, rules)) for p in paths):
+            resolved += 1
+            continue
+        if first_bad is None:
+            first_bad = paths[0]
+        if by_name is None:
+            for p in paths:
+                same = index.by_basename(p)
+                if len(same) == 1:
+                    by_name = (p, same[0].file)
+                    break
+    text = f"Path mapping: {resolved} of {len(scenes)} sampled scenes resolve to a Plex item"
+    if first_bad is None:
+        checks.ok(text + ".")
+        return
+    detail = f"; first unresolved: Stash {first_bad!r} → mapped {to_plex_path(first_bad, rules)!r}, not in Plex"
+    if by_name is not None:
+        rule = implied_rule(*by_name)
+        if rule is not None:
+            detail += (f". Plex has the same file as {by_name[1]!r}: set 'Path mapping' to "
+                       f"{rule.stash_prefix}=>{rule.plex_prefix}")
+    else:
+        detail += " (not scanned into Plex yet, or in a library not selected)"
+    (checks.ok if resolved * 2 >= len(scenes) else checks.problem)(text + detail + ".")
+
+
+def health_check(ctx: TaskContext) -> str:
+    checks = Checks()
+    stash_ok = _stash(ctx, checks)
+    plex_ok = stash_ok and _plex(ctx, checks)
+    if plex_ok:
+        try:
+            _mapping(ctx, checks)
+        except SyncError as exc:
+            checks.problem(f"Path mapping check failed: {exc.message}")
+    elif not stash_ok:
+        checks.problem("Plex and path mapping not checked: settings are read from Stash.")
+    verdict = "all good" if not checks.problems else f"{checks.problems} problem(s) found"
+    return "\n".join([f"Health Check: {verdict}.", *checks.lines])

@@ -1,0 +1,21 @@
+"""Rebuild Plex Index: re-read every configured library's item paths into the local index.
+
+Why a task: the index is a cache (ARCHITECTURE invariant 8: deletable, rebuilt from the
+servers); after moving libraries in Plex a user can rebuild it instead of waiting for drift.
+"""
+
+from __future__ import annotations
+
+from tasks.context import TaskContext
+
+
+def rebuild_index(ctx: TaskContext) -> str:
+    from plex.index import PathIndex
+
+    sections = ctx.sections()
+    index = PathIndex(ctx.db, ctx.clock)
+    started = ctx.clock.now()
+    requests = index.refresh(ctx.plex, sections, full=True)
+    names = ", ".join(getattr(s, "title", str(s)) for s in sections)
+    return (f"Rebuilt the Plex index: {index.count()} items from {names} in "
+            f"{ctx.clock.now() - started:.1f} s ({requests} Plex requests).")

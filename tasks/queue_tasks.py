@@ -1,0 +1,115 @@
+"""Queue tasks: Process Queue, Queue Status, Retry / Clear / Purge failed jobs, Clear Pending Queue.
+
+Why most of these need no Plex: a user looking at a broken setup must still be able to see and
+clean the queue, so only Process Queue connects to Plex (through the worker package).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from core import stashlog
+from core.errors import ConfigError, SyncError
+from tasks.context import TaskContext
+from tasks.dispatch import AlreadyLogged
+from tasks.status_report import format_status
+
+
+def _ensure_worker(ctx: TaskContext) -> bool:
+    from worker.process import ensure_worker
+
+    return ensure_worker(ctx.data_dir, ctx.conn_info)
+
+
+def process_queue(ctx: TaskContext) -> str:
+    """Drain the queue in this task with progress; if a background worker is already draining,
+    follow its progress instead of competing with it (one consumer)."""
+    settings = ctx.settings()  # validate first: a config problem is reported before any work
+    from plugin_io.deps import require
+
+    require("plexapi")
+    require("persistqueue")
+    from worker.foreground import run_foreground
+
+    summary = run_foreground(ctx.conn_info, ctx.data_dir, settings, clock=ctx.clock)
+    line = summary.line() if hasattr(summary, "line") else str(summary)
+    return AlreadyLogged(line)  # run_foreground logged it at the right level
+
+
+def _titles(ctx: TaskContext, rows: list[dict[str, Any]]) -> dict[int, str]:
+    """Titles of the failed scenes shown (best effort: Queue Status works with Stash unreachable)."""
+    ids = [int(r["target_id"]) for r in rows if r.get("target_kind", "scene") == "scene"]
+    if not ids:
+        return {}
+    try:
+        return {int(s["id"]): str(s.get("title") or "") for s in ctx.stash.find_scenes(ids)}
+    except (SyncError, ImportError) as exc:
+        stashlog.debug(f"titles of failed scenes unavailable: {exc}")
+        return {}
+
+
+def queue_status(ctx: TaskContext) -> str:
+    from sync_queue.dlq import list_failed
+    from sync_queue.status import queue_status as numbers
+
+    status = numbers(ctx.db, ctx.clock)
+    rows, _ = list_failed(ctx.db, 5)
+    worker: dict[str, Any] | None = None
+    with contextlib.suppress(ImportError):
+        from worker.stats import worker_status
+
+        worker = worker_status(ctx.db, ctx.clock)
+        from worker.process import worker_running
+
+        worker["running"] = worker_running(ctx.data_dir) or bool(worker.get("running"))
+    reconcile_lines: list[str] = []
+    with contextlib.suppress(ImportError):
+        from reconciliation.report import last_report, summary_lines
+
+        reconcile_lines = summary_lines(last_report(ctx.db))
+    return format_status(status, worker, rows, _titles(ctx, rows), reconcile_lines, ctx.clock.now())
+
+
+def retry_failed(ctx: TaskContext) -> str:
+    from sync_queue.dlq import retry_failed as retry
+
+    count = retry(ctx.db, ctx.clock)
+    if not count:
+        return "No failed jobs to retry."
+    started = _ensure_worker(ctx)
+    return f"Moved {count} failed jobs back into the queue" + ("; started the worker." if started else ".")
+
+
+def clear_queue(ctx: TaskContext) -> str:
+    """Drop every waiting job (not in-progress ones, not failed ones): an explicit user action."""
+    from sync_queue import jobs
+
+    clear = getattr(jobs, "clear_waiting", None)
+    if clear is not None:
+        count = clear(ctx.db)
+    else:  # until sync_queue offers clear_waiting: the same statement drop_waiting uses, for all targets
+        from sync_queue.db import JOBS, immediate
+
+        with immediate(ctx.db):
+            count = ctx.db.execute(f"DELETE FROM {JOBS} WHERE status < 2").rowcount
+    return f"Dropped {count} waiting jobs (failed jobs are kept; see Queue Status)."
+
+
+def clear_failed(ctx: TaskContext) -> str:
+    from sync_queue.dlq import clear_failed as clear
+
+    return f"Deleted {clear(ctx.db)} failed jobs."
+
+
+def purge_failed(ctx: TaskContext) -> str:
+    raw = ctx.args.get("days", "30")
+    try:
+        days = float(raw)
+    except ValueError:
+        raise ConfigError(f"purge_failed: days {raw!r} is not a number (use e.g. days: \"30\").") from None
+    if days < 0:
+        raise ConfigError(f"purge_failed: days {raw!r} must be 0 or more.")
+    from sync_queue.dlq import purge_failed as purge
+
+    return f"Deleted {purge(ctx.db, days, ctx.clock)} failed jobs older than {days:g} days."

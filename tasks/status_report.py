@@ -1,0 +1,77 @@
+"""Queue Status as a compact human report. Pure: plain dicts in, text out (unit-tested, no servers).
+
+Why text: Stash shows a task's result only in its log, so the report is a handful of short lines
+a user can read there — numbers first, then what failed and why, then when things last worked.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+MAX_FAILED_SHOWN = 5
+
+
+def when(stamp: object, now: float) -> str:
+    """`2026-11-28 12:01 (3 min ago)` — local time plus a relative age; "never" for None."""
+    if not isinstance(stamp, (int, float)) or stamp <= 0:
+        return "never"
+    age = max(0.0, now - float(stamp))
+    if age < 90:
+        rel = f"{age:.0f} s ago"
+    elif age < 5400:
+        rel = f"{age / 60:.0f} min ago"
+    elif age < 172800:
+        rel = f"{age / 3600:.1f} h ago"
+    else:
+        rel = f"{age / 86400:.0f} days ago"
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(float(stamp))) + f" ({rel})"
+
+
+def _kinds(by_kind: dict[str, int]) -> str:
+    return ", ".join(f"{kind.replace('_', ' ')} {n}" for kind, n in sorted(by_kind.items(), key=lambda kv: -kv[1]))
+
+
+def format_status(status: dict[str, Any], worker: dict[str, Any] | None, failed: list[dict[str, Any]],
+                  titles: dict[int, str], reconcile_lines: list[str], now: float) -> str:
+    """The report. `failed` rows come from sync_queue.dlq.list_failed; `titles` maps scene id → title."""
+    lines = ["Stash2Plex queue status"]
+    lines.append(f"Queue: {status.get('waiting', 0)} waiting ({status.get('due_now', 0)} due now), "
+                 f"{status.get('in_progress', 0)} in progress.")
+    nxt = status.get("next_due_at")
+    if status.get("waiting") and not status.get("due_now") and isinstance(nxt, (int, float)):
+        lines.append(f"  Next job due in {max(0.0, nxt - now):.0f} s.")
+    if status.get("needs_rebuild"):
+        lines.append("  The local database was rebuilt after damage: run Reconcile (All) to restore sync records.")
+    worker = worker or {}
+    if worker.get("running"):
+        state = f"running (pid {worker['pid']})" if worker.get("pid") else "running"
+    else:
+        reason = worker.get("stopped_reason")
+        state = "not running" + (f" (last stop: {reason})" if reason else "")
+    circuit = worker.get("circuit") or "closed"
+    circuit_text = "closed (Plex reachable)" if circuit == "closed" else f"{circuit} (Plex calls paused)"
+    pace = worker.get("pace_s") or 0
+    pace_text = f", pace {float(pace):.2f} s between requests" if pace else ""
+    lines.append(f"Worker: {state}; circuit {circuit_text}{pace_text}.")
+    if worker.get("last_error"):
+        lines.append(f"  Last worker error: {worker['last_error']}")
+    total_failed = int(status.get("failed") or sum((status.get("failed_by_kind") or {}).values()))
+    if total_failed:
+        lines.append(f"Failed jobs: {total_failed} ({_kinds(status.get('failed_by_kind') or {})}). "
+                     "Fix the cause, then run Retry Failed Jobs.")
+        for row in failed[:MAX_FAILED_SHOWN]:
+            tid = row.get("target_id")
+            label = f"{row.get('target_kind', 'scene')} {tid}"
+            title = titles.get(int(tid)) if row.get("target_kind", "scene") == "scene" and tid is not None else None
+            if title:
+                label += f" \u201c{title[:60]}\u201d"
+            message = str(row.get("message") or "")[:160]
+            lines.append(f"  - {label}: {row.get('kind')} — {message} ({when(row.get('last_failed'), now)})")
+    else:
+        lines.append("Failed jobs: none.")
+    last_push = status.get("last_push_at") or worker.get("last_push_at")
+    lines.append(f"Last successful push: {when(last_push, now)}; {status.get('pushed_total', 0)} scenes "
+                 "synced in total.")
+    lines.extend(reconcile_lines)
+    return "\n".join(lines)

@@ -1,0 +1,108 @@
+"""Sync All / Sync Changed: stream scenes from Stash, admit the ones whose Plex state would change.
+
+Why admit-only (the background worker pushes): a Stash task blocks Stash's job queue — scans
+and generates wait behind it — so the task only queues, which is quick. Each admission carries
+the scene's content fingerprint, so scenes already pushed exactly like this are skipped by the
+one admission rule. Sync Changed reads from the last completed sync's watermark (the newest
+Stash `updated_at` it saw, minus an overlap), not a fixed 24 h window.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core import stashlog
+from tasks.context import TaskContext
+from tasks.progress import Progress
+
+WATERMARK_KEY = "sync_changed_watermark"
+REASON = "user"
+CHUNK = 500
+
+
+def _admit_stream(ctx: TaskContext, scenes: Any, label: str) -> tuple[dict[str, int], str | None]:
+    """Admit every scene of the stream in chunks; returns counts and the newest updated_at seen."""
+    from plex.desired import desired_state
+    from reconciliation.watermark import newer
+    from sync_queue.admit import admit_many
+
+    settings = ctx.settings()
+    progress = Progress(label, clock=ctx.clock)
+    counts = {"seen": 0, "admitted": 0, "coalesced": 0, "unchanged": 0, "excluded": 0}
+    newest: str | None = None
+    batch: list[tuple[tuple[str, int], str | None, str | None]] = []
+
+    def flush() -> None:
+        if batch:
+            result = admit_many(ctx.db, batch, REASON, clock=ctx.clock)
+            counts["admitted"] += result.admitted
+            counts["coalesced"] += result.coalesced
+            counts["unchanged"] += result.skipped_unchanged
+            batch.clear()
+
+    for scene in scenes:
+        counts["seen"] += 1
+        newest = newer(newest, scene.get("updated_at"))
+        desired = desired_state(scene, settings)
+        if desired is None:
+            counts["excluded"] += 1
+        else:
+            batch.append((("scene", int(scene["id"])), desired.content_fp or None, scene.get("updated_at")))
+        if len(batch) >= CHUNK:
+            flush()
+        progress.tick()
+    flush()
+    elapsed = progress.done()
+    counts["seconds"] = int(elapsed)
+    return counts, newest
+
+
+def _finish(ctx: TaskContext, counts: dict[str, int], what: str) -> str:
+    started = False
+    if counts["admitted"] or counts["coalesced"]:
+        from worker.process import ensure_worker
+
+        started = ensure_worker(ctx.data_dir, ctx.conn_info)
+    text = (f"{what}: {counts['seen']} scenes read in {counts['seconds']} s — {counts['admitted']} queued, "
+            f"{counts['coalesced']} already queued, {counts['unchanged']} unchanged since the last push, "
+            f"{counts['excluded']} excluded by 'Which scenes'.")
+    if counts["admitted"] or counts["coalesced"]:
+        text += " The background worker is pushing them" + (" (started now)" if started else "") + \
+            "; run Queue Status to follow, or Process Queue to push them in a task."
+    return text
+
+
+def _remember(ctx: TaskContext, newest: str | None) -> None:
+    from reconciliation.watermark import newer
+    from sync_queue.db import get_meta, set_meta
+
+    mark = newer(get_meta(ctx.db, WATERMARK_KEY), newest)
+    if mark:
+        set_meta(ctx.db, WATERMARK_KEY, mark)
+
+
+def sync_all(ctx: TaskContext) -> str:
+    ctx.settings()
+    ctx.stash.prefer_api_key()
+    counts, newest = _admit_stream(ctx, ctx.stash.iter_scenes(), "Sync All")
+    _remember(ctx, newest)
+    return _finish(ctx, counts, "Sync All")
+
+
+def sync_changed(ctx: TaskContext) -> str:
+    from reconciliation.watermark import OVERLAP_S, shift
+    from sync_queue.db import get_meta
+
+    ctx.settings()
+    ctx.stash.prefer_api_key()
+    mark = get_meta(ctx.db, WATERMARK_KEY)
+    since = shift(mark, -OVERLAP_S) if mark else None
+    if mark and since is None:
+        stashlog.warning(f"Sync Changed: stored watermark {mark!r} is unreadable; reading every scene.")
+    if since is None:
+        stashlog.info("Sync Changed: no completed sync yet, so every scene is checked this time.")
+    else:
+        stashlog.info(f"Sync Changed: scenes updated after {since} (last sync saw {mark}).")
+    counts, newest = _admit_stream(ctx, ctx.stash.iter_scenes(updated_after=since), "Sync Changed")
+    _remember(ctx, newest)
+    return _finish(ctx, counts, "Sync Changed")

@@ -1,0 +1,139 @@
+"""Each fault mode makes plexapi/requests raise exactly what a sick real Plex makes them raise."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+from plexapi.exceptions import BadRequest, NotFound, Unauthorized
+from plexapi.server import PlexServer
+
+from sandbox.plex import PlexSandbox
+
+
+def _wait_for(predicate, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_wrong_or_missing_token_is_unauthorized(sandbox):
+    with pytest.raises(Unauthorized):
+        PlexServer(sandbox.url, "wrong-token", timeout=5)
+    resp = requests.get(sandbox.url + "/library/sections", timeout=5)
+    assert resp.status_code == 401 and resp.text.startswith("<html>") and "401 Unauthorized" in resp.text
+    ok = requests.get(sandbox.url + "/library/sections", params={"X-Plex-Token": sandbox.token}, timeout=5)
+    assert ok.status_code == 200
+
+
+@pytest.mark.parametrize(("status", "exc"), [(503, BadRequest), (500, BadRequest), (401, Unauthorized),
+                                             (404, NotFound)])
+def test_error_status(sandbox, plex, status, exc):
+    sandbox.set_faults(error_status=status)
+    with pytest.raises(exc):
+        plex.library.section("Movies")
+    sandbox.clear_faults()
+    assert plex.library.section("Movies").title == "Movies"
+
+
+def test_error_rate_fails_some_requests_reproducibly(sandbox, plex):
+    def outcomes() -> list[bool]:
+        sandbox.set_faults(error_status=503, error_rate=0.5, seed=7)
+        out = []
+        for _ in range(30):
+            try:
+                plex.query("/identity")
+                out.append(True)
+            except BadRequest:
+                out.append(False)
+        return out
+
+    first = outcomes()
+    assert any(first) and not all(first)
+    assert outcomes() == first
+
+
+def test_latency_and_jitter_cause_read_timeouts(sandbox, plex):
+    sandbox.set_faults(latency_ms=400, jitter_ms=50)
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        plex.query("/library/sections", timeout=0.1)
+    assert plex.query("/library/sections", timeout=5) is not None
+
+
+def test_down_resets_connections_and_admin_still_answers(sandbox, plex):
+    sandbox.set_faults(down=True)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        plex.library.section("Movies")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        PlexServer(sandbox.url, sandbox.token, timeout=5)
+    admin = requests.post(sandbox.url + "/_sandbox/faults", json={}, timeout=5)
+    assert admin.status_code == 200 and admin.json()["down"] is False
+    assert plex.library.section("Movies").title == "Movies"
+
+
+def test_down_for_seconds_refuses_connections_then_recovers(sandbox, plex):
+    sandbox.set_faults(down=30)
+    with pytest.raises(requests.exceptions.ConnectionError) as info:
+        PlexServer(sandbox.url, sandbox.token, timeout=5)
+    assert "refused" in str(info.value).lower()
+    sandbox.clear_faults()
+    assert PlexServer(sandbox.url, sandbox.token, timeout=5).friendlyName
+    sandbox.set_faults(down=0.2)  # comes back by itself, on the same port
+    assert _wait_for(lambda: requests.get(sandbox.url + "/identity", timeout=1).ok
+                     if _listening(sandbox) else False)
+    assert sandbox.faults_state()["down"] is False
+
+
+def _listening(sb: PlexSandbox) -> bool:
+    try:
+        requests.get(sb.url + "/identity", timeout=1)
+        return True
+    except requests.exceptions.ConnectionError:
+        return False
+
+
+def test_hang_never_answers(sandbox, plex):
+    sandbox.set_faults(hang=True)
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        plex.query("/library/sections", timeout=0.2)
+    sandbox.clear_faults()
+    assert plex.query("/library/sections") is not None
+
+
+def test_drop_after_apply_changes_state_but_raises(sandbox, plex):
+    rk = sandbox.add_item("Movies", "/media/movies/x.mkv")
+    movie = plex.fetchItem(int(rk))
+    sandbox.set_faults(drop_after_apply=True)
+    assert plex.library.section("Movies").title == "Movies"  # reads are unaffected
+    with pytest.raises(requests.exceptions.ConnectionError):
+        movie.editTitle("Applied anyway")
+    assert sandbox.item_state(rk)["fields"]["title"] == "Applied anyway"
+
+
+def test_busy_delays_writes_only_and_a_timed_out_write_still_lands(sandbox, plex):
+    rk = sandbox.add_item("Movies", "/media/movies/x.mkv")
+    sandbox.set_faults(busy_ms=400)
+    assert plex.query(f"/library/metadata/{rk}", timeout=0.3) is not None
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        plex.query(f"/library/sections/1/all?type=1&id={rk}&title.value=Late", method=plex._session.put, timeout=0.1)
+    assert _wait_for(lambda: sandbox.item_state(rk)["fields"]["title"] == "Late")
+
+
+def test_scan_delay_makes_refresh_asynchronous(sandbox, plex):
+    rk = sandbox.add_item("Other Videos", "/media/other/new/a.mp4", scanned=False)
+    sandbox.set_faults(scan_delay_ms=150)
+    section = plex.library.section("Other Videos")
+    section.update(path="/media/other/new")
+    assert _wait_for(lambda: sandbox.item_state(rk)["scanned"])
+    assert [m.ratingKey for m in section.all()] == [int(rk)]
+
+
+def test_unknown_fault_is_rejected(sandbox):
+    with pytest.raises(ValueError):
+        sandbox.set_faults(latency=5)
+    resp = requests.post(sandbox.url + "/_sandbox/faults", json={"dwon": True}, timeout=5)
+    assert resp.status_code == 400 and "unknown fault" in resp.json()["error"]

@@ -1,0 +1,1 @@
+"""Tests of the sandbox Stash server and the plugin runner."""

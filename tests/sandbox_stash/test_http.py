@@ -1,0 +1,200 @@
+"""HTTP behaviour with the real `requests` library: auth modes, session expiry, images, faults, admin API."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import pytest
+import requests
+
+from core.clock import FakeClock
+from sandbox.stash import StashSandbox
+from tests.sandbox_stash import documents as d
+
+KEY = "sandbox-api-key-0123456789"
+
+
+def post(url: str, query: str, variables: dict | None = None, **kw: object) -> requests.Response:
+    kw.setdefault("timeout", 10)
+    return requests.post(url + "/graphql", json={"query": query, "variables": variables or {}}, **kw)
+
+
+def decode_png(data: bytes) -> tuple[int, int]:
+    """Minimal PNG check: signature, IHDR size, a decompressible IDAT."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    idat_len = struct.unpack(">I", data[33:37])[0]
+    raw = zlib.decompress(data[41:41 + idat_len])
+    assert len(raw) == height * (1 + 3 * width)
+    return width, height
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(1_800_000_000)
+
+
+@pytest.fixture
+def secured(clock: FakeClock):
+    with StashSandbox(scenes=10, seed=2, api_key=KEY, clock=clock) as box:
+        yield box
+
+
+def test_no_auth_mode_accepts_anything() -> None:
+    with StashSandbox(scenes=3, seed=1) as box:
+        assert post(box.url, d.VERSION).status_code == 200
+        assert box.server_connection()["SessionCookie"] is None
+
+
+def test_auth_required_without_credentials_is_401_formbased(secured: StashSandbox) -> None:
+    resp = post(secured.url, d.VERSION)
+    assert resp.status_code == 401 and resp.headers["WWW-Authenticate"] == "FormBased" and resp.content == b""
+    assert post(secured.url, d.VERSION, headers={"ApiKey": "wrong"}).status_code == 401
+    assert post(secured.url, d.VERSION, cookies={"session": "forged"}).status_code == 401
+
+
+def test_api_key_header_and_session_cookie_both_work(secured: StashSandbox) -> None:
+    assert post(secured.url, d.VERSION, headers={"ApiKey": KEY}).json()["data"]["version"]["version"]
+    conn = secured.server_connection()
+    assert conn["Host"] == "0.0.0.0" and conn["Port"] == secured.port and conn["Scheme"] == "http"
+    cookie = conn["SessionCookie"]
+    assert cookie["Name"] == "session" and cookie["Value"]
+    resp = post(secured.url, d.CONFIG, cookies={"session": cookie["Value"]})
+    assert resp.json()["data"]["configuration"]["general"]["apiKey"] == KEY
+    assert [e["auth"] for e in secured.requests()] == [None, None, None, "apikey", "cookie"][-len(secured.requests()):]
+
+
+def test_session_without_api_key_returns_empty_api_key(clock: FakeClock) -> None:
+    with StashSandbox(scenes=3, seed=1, session_cookie="cookie-value-123", clock=clock) as box:
+        assert post(box.url, d.VERSION).status_code == 401
+        resp = post(box.url, d.CONFIG, cookies={"session": "cookie-value-123"})
+        assert resp.json()["data"]["configuration"]["general"]["apiKey"] == ""
+
+
+def test_session_expires_after_the_configured_time(secured: StashSandbox, clock: FakeClock) -> None:
+    value = secured.server_connection()["SessionCookie"]["Value"]
+    secured.set_faults(session_expiry_s=30)
+    clock.advance(29)
+    assert post(secured.url, d.VERSION, cookies={"session": value}).status_code == 200
+    clock.advance(2)
+    assert post(secured.url, d.VERSION, cookies={"session": value}).status_code == 401
+    assert post(secured.url, d.VERSION, headers={"ApiKey": KEY}).status_code == 200  # the API key keeps working
+    fresh_value = secured.new_session()
+    assert post(secured.url, d.VERSION, cookies={"session": fresh_value}).status_code == 200
+
+
+def test_default_session_lifetime_is_an_hour(secured: StashSandbox, clock: FakeClock) -> None:
+    value = secured.server_connection()["SessionCookie"]["Value"]
+    clock.advance(3599)
+    assert post(secured.url, d.VERSION, cookies={"session": value}).status_code == 200
+    clock.advance(2)
+    assert post(secured.url, d.VERSION, cookies={"session": value}).status_code == 401
+
+
+def test_images_need_auth_and_redirect_to_login_like_stash(secured: StashSandbox) -> None:
+    shot = secured.url + "/scene/1/screenshot?t=1"
+    resp = requests.get(shot, allow_redirects=False, timeout=10)
+    assert resp.status_code == 302 and resp.headers["Location"].startswith("/login?returnURL=")
+    followed = requests.get(shot, timeout=10)
+    assert followed.status_code == 200 and followed.headers["Content-Type"].startswith("text/html")
+    ok = requests.get(shot, headers={"ApiKey": KEY}, timeout=10)
+    assert ok.status_code == 200 and ok.headers["Content-Type"] == "image/png"
+    decode_png(ok.content)
+
+
+def test_screenshot_default_and_generated_covers(box: StashSandbox) -> None:
+    world = box.data
+    with_cover = next(s.id for s in world.scenes.values() if s.has_cover)
+    others = [s.id for s in world.scenes.values() if not s.has_cover][:2]
+    a = requests.get(f"{box.url}/scene/{with_cover}/screenshot", timeout=10).content
+    b, c = (requests.get(f"{box.url}/scene/{i}/screenshot", timeout=10).content for i in others)
+    assert b == c != a  # scenes without a cover all get Stash's one default image
+    assert decode_png(a) == decode_png(b)
+    assert requests.get(f"{box.url}/scene/999999/screenshot", timeout=10).status_code == 404
+
+
+def test_performer_and_studio_images_with_default_flag(box: StashSandbox) -> None:
+    scene = box.graphql(d.FIND_SCENES, {"filter": {"per_page": -1}})["data"]["findScenes"]["scenes"]
+    urls = {p["image_path"] for s in scene for p in s["performers"]}
+    urls |= {s["studio"]["image_path"] for s in scene if s["studio"]}
+    defaults = [u for u in urls if u.endswith("&default=true")]
+    real = [u for u in urls if not u.endswith("&default=true")]
+    assert defaults and real
+    images = {u: requests.get(u, timeout=10) for u in defaults[:3] + real[:3]}
+    assert all(r.status_code == 200 and r.headers["Content-Type"] == "image/png" for r in images.values())
+    assert len({images[u].content for u in real[:3]}) == len(real[:3])
+
+
+def test_image_url_host_follows_the_request_host(box: StashSandbox) -> None:
+    resp = post(box.url.replace("127.0.0.1", "localhost"), d.FIND_SCENE, {"id": "1"})
+    assert resp.json()["data"]["findScene"]["paths"]["screenshot"].startswith(f"http://localhost:{box.port}/")
+
+
+def test_external_host_overrides_image_urls() -> None:
+    with StashSandbox(scenes=2, seed=1, external_host="https://stash.example.org") as box:
+        shot = box.graphql(d.FIND_SCENE, {"id": "1"})["data"]["findScene"]["paths"]["screenshot"]
+    assert shot.startswith("https://stash.example.org/scene/1/screenshot?t=")
+
+
+def test_fault_down_raises_connection_error_and_clears() -> None:
+    with StashSandbox(scenes=2, seed=1) as box:
+        box.set_faults(down=True)
+        with pytest.raises(requests.ConnectionError):
+            post(box.url, d.VERSION)
+        assert requests.post(box.url + "/_sandbox/faults", json={}, timeout=10).json() == {}
+        assert post(box.url, d.VERSION).status_code == 200
+
+
+def test_fault_error_status_and_rate() -> None:
+    with StashSandbox(scenes=2, seed=1) as box:
+        requests.post(box.url + "/_sandbox/faults", json={"error_status": 503}, timeout=10)
+        assert post(box.url, d.VERSION).status_code == 503
+        box.set_faults(error_rate=0.5)
+        codes = [post(box.url, d.VERSION).status_code for _ in range(40)]
+        assert 5 < codes.count(500) < 35 and codes.count(200) == 40 - codes.count(500)
+        box.set_faults()
+        assert post(box.url, d.VERSION).status_code == 200
+
+
+def test_fault_latency_reaches_a_read_timeout() -> None:
+    with StashSandbox(scenes=2, seed=1) as box:
+        box.set_faults(latency_ms=400)
+        with pytest.raises(requests.ReadTimeout):
+            post(box.url, d.VERSION, timeout=0.1)
+
+
+def test_unknown_fault_is_rejected() -> None:
+    with StashSandbox(scenes=2, seed=1) as box:
+        resp = requests.post(box.url + "/_sandbox/faults", json={"hang": True}, timeout=10)
+        assert resp.status_code == 400
+        with pytest.raises(ValueError):
+            box.set_faults(nope=1)
+
+
+def test_admin_requests_log_and_jobs_over_http(secured: StashSandbox) -> None:
+    post(secured.url, d.FIND_SCENE, {"id": "1"}, headers={"ApiKey": KEY})
+    log = requests.get(secured.url + "/_sandbox/requests", timeout=10).json()  # admin needs no auth
+    assert log[-1]["operation"] == "FindScene" and log[-1]["fields"] == ["findScene"]
+    assert log[-1]["variables"] == {"id": "1"} and log[-1]["status"] == 200 and log[-1]["method"] == "POST"
+    requests.delete(secured.url + "/_sandbox/requests", timeout=10)
+    assert secured.requests() == []
+    ids = requests.post(secured.url + "/_sandbox/jobs", json={"description": "Generating...",
+                                                             "status": "READY"}, timeout=10).json()["ids"]
+    jobs = post(secured.url, d.JOB_QUEUE, headers={"ApiKey": KEY}).json()["data"]["jobQueue"]
+    assert [(j["id"], j["status"], j["description"]) for j in jobs] == [(ids[0], "READY", "Generating...")]
+    requests.delete(secured.url + "/_sandbox/jobs", timeout=10)
+    assert post(secured.url, d.JOB_QUEUE, headers={"ApiKey": KEY}).json()["data"]["jobQueue"] == []
+    scene = requests.get(secured.url + "/_sandbox/scenes/1", timeout=10).json()
+    assert scene["id"] == 1 and "updated_at" in scene
+
+
+def test_bad_json_body_is_400(box: StashSandbox) -> None:
+    resp = requests.post(box.url + "/graphql", data=b"{nope", timeout=10)
+    assert resp.status_code == 400
+    assert requests.get(box.url + "/nothing/here", timeout=10).status_code == 404
+
+
+def test_get_graphql_query_string(box: StashSandbox) -> None:
+    resp = requests.get(box.url + "/graphql", params={"query": d.VERSION}, timeout=10)
+    assert resp.json()["data"]["version"]["version"].startswith("v")

@@ -1,0 +1,1 @@
+"""Build scripts: manifest, docs, release zip."""

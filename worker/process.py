@@ -1,0 +1,105 @@
+"""Starting the ONE background worker — standard library only: the hook path imports this.
+
+`ensure_worker` checks the consumer lock (an OS file lock, released by the kernel when its holder
+dies) and, if nobody holds it, spawns `python -m worker` fully detached: new session, stdio on a
+log file in the data folder, credentials written to a stdin pipe (never argv or environment,
+which other local users can read). Two racing hooks may both spawn; the loser exits at once
+because it cannot take the lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from core.connection import StashConnection
+from core.paths import DATA_DIR_ENV, PLUGIN_DIR
+
+LOG_NAME = "worker.log"
+LOG_MAX_BYTES = 2_000_000
+LOG_BACKUPS = 2
+
+
+def worker_running(data_dir: Path) -> bool:
+    """Does some process hold the consumer lock right now?"""
+    from sync_queue.lock import is_held_by_other
+
+    return bool(is_held_by_other(Path(data_dir)))
+
+
+def ensure_worker(data_dir: Path, conn: StashConnection) -> bool:
+    """Spawn the detached worker unless one already holds the lock. Returns True when spawned."""
+    if worker_running(data_dir):
+        return False
+    spawn_worker(Path(data_dir), conn)
+    return True
+
+
+def spawn_worker(data_dir: Path, conn: StashConnection, options: dict[str, Any] | None = None,
+                 ) -> subprocess.Popen[bytes]:
+    """Start `python -m worker` detached; returns the Popen (tests wait on it, hooks do not).
+
+    `options` travel on the same pipe as the credentials (tests use them to tune timings).
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir / LOG_NAME
+    env = dict(os.environ)
+    env[DATA_DIR_ENV] = str(data_dir)
+    env.pop("PYTHONSTARTUP", None)
+    payload = json.dumps({"connection": conn.to_json(), "options": options or {}}).encode("utf-8")
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "worker"],
+            cwd=str(PLUGIN_DIR),
+            stdin=subprocess.PIPE,
+            stdout=fd,
+            stderr=fd,
+            start_new_session=True,
+            close_fds=True,
+            env=env,
+        )
+    finally:
+        os.close(fd)
+    assert proc.stdin is not None
+    with contextlib.suppress(BrokenPipeError):  # a child that died before reading needs nothing
+        proc.stdin.write(payload)
+    with contextlib.suppress(BrokenPipeError):
+        proc.stdin.close()
+    return proc
+
+
+def rotate_log(data_dir: Path, max_bytes: int = LOG_MAX_BYTES, backups: int = LOG_BACKUPS) -> bool:
+    """Called by the worker itself: when its log grew past `max_bytes`, shift worker.log → .1 → .2
+    and point stdout/stderr (fds 1 and 2) at a fresh file. Returns True when rotated."""
+    path = Path(data_dir) / LOG_NAME
+    try:
+        if path.stat().st_size < max_bytes:
+            return False
+    except OSError:
+        return False
+    for index in range(backups, 0, -1):
+        src = path if index == 1 else path.with_name(f"{LOG_NAME}.{index - 1}")
+        if src.exists():
+            os.replace(src, path.with_name(f"{LOG_NAME}.{index}"))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+    finally:
+        os.close(fd)
+    return True
+
+
+def read_handover(stream: Any) -> tuple[StashConnection, dict[str, Any]]:
+    """Parse what `spawn_worker` wrote on the pipe: the Stash connection and options."""
+    raw = stream.read()
+    data = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+    return StashConnection.from_json(data["connection"]), dict(data.get("options") or {})
