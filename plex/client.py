@@ -126,11 +126,13 @@ def list_sections(server: PlexServer) -> list[Section]:
         root = server.query("/library/sections")
     except Exception as exc:
         raise classify(exc) from exc
-    out = []
-    for d in root.iter("Directory"):
-        locs = tuple(loc.get("path", "") for loc in d.iter("Location"))
-        out.append(Section(d.get("key", ""), d.get("title", ""), d.get("type", ""), d.get("agent", ""), locs))
-    return out
+    return parse_sections(root)
+
+
+def parse_sections(root: ET.Element) -> list[Section]:
+    """Sections of a `/library/sections` MediaContainer (Directory + Location elements)."""
+    return [Section(d.get("key", ""), d.get("title", ""), d.get("type", ""), d.get("agent", ""),
+                    tuple(loc.get("path", "") for loc in d.iter("Location"))) for d in root.iter("Directory")]
 
 
 def pick_sections(all_sections: list[Section], settings: Settings) -> list[Section]:

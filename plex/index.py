@@ -188,7 +188,10 @@ class PathIndex:
         return [e.file for e in self._select("rating_key=?", (str(rating_key),))]
 
     def remove(self, rating_key: str | int) -> None:
+        """Forget a stale item; its section's next miss refreshes at once (no throttle wait)."""
         with immediate(self.conn):
+            self.conn.execute("UPDATE plex_index_sections SET refreshed_at=0 WHERE section_id IN "
+                              "(SELECT section_id FROM plex_index WHERE rating_key=?)", (str(rating_key),))
             self.conn.execute("DELETE FROM plex_index WHERE rating_key=?", (str(rating_key),))
 
     def put_item(self, rating_key: str, section_id: str, files: list[str], title: str = "") -> None:

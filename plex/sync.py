@@ -25,7 +25,10 @@ def sync_scene(server: Any, index: PathIndex, scene: dict[str, Any], desired: De
         return location, push(server, location, desired, record, settings, fetch_image)
     except StaleLocation as exc:
         stashlog.info(f"Scene {scene.get('id')}: {exc}; looking it up again by path")
-        index.remove(location.rating_key)
+        if exc.item is not None:  # the item lives on with other files: keep the index right
+            index.put_item(exc.item.rating_key, exc.item.section_id, exc.item.files)
+        else:
+            index.remove(location.rating_key)
         index.refresh(server, configured_sections(server, settings))  # items added since: 1 request
         location = locate(server, index, scene, None, settings)
         # The old record's ownership still tells which tags are ours; its fingerprints must not

@@ -31,7 +31,11 @@ UPLOAD_PATH = {"poster": "posters", "art": "arts"}
 
 
 class StaleLocation(NotInPlex):
-    """The remembered item is gone or now holds another file: re-resolve by path."""
+    """The remembered item is gone (files empty) or now holds other files: re-resolve by path."""
+
+    def __init__(self, message: str, item: ItemState | None = None) -> None:
+        super().__init__(message)
+        self.item = item
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,7 @@ def push(server: Any, location: Location, desired: DesiredState, record: Any, se
     requests = 1
     if location.plex_file and norm_path(location.plex_file) not in {norm_path(f) for f in item.files}:
         raise StaleLocation(f"Plex item {location.rating_key} now holds {item.files[:3]}, "
-                            f"not {location.plex_file}")
+                            f"not {location.plex_file}", item)
     section_id = item.section_id or location.section_id
     plan = plan_edits(item, desired, record, settings)
     image_fps, uploaded = _upload_images(server, item, plan, desired, record, fetch_image)

@@ -1,10 +1,11 @@
 """THE one admission rule (ARCHITECTURE invariant 1). Standard library only: hooks call it.
 
 A target is admitted unless
-  (a) a not-yet-started job for it is waiting → coalesce: the earlier due time and the stronger
-      reason win (reconcile < bulk < retry < hook < user); or
-  (b) the producer supplies the scene's content fingerprint (or, lacking one, Stash `updated_at`)
-      and sync_state says exactly that was already pushed → skipped_unchanged.
+  (a) the producer supplies the scene's content fingerprint (or, lacking one, Stash `updated_at`)
+      and sync_state says exactly that was already pushed → skipped_unchanged; or
+  (b) a not-yet-started job for it is waiting → coalesce: the earlier due time and the stronger
+      reason win (reconcile < bulk < retry < hook < user).
+(a) is checked first: it is the common reconcile case and a waiting job runs anyway.
 A job in progress never blocks a new admission (the edit may have come after the worker read the
 scene). There are no time windows anywhere: "already synced" is the permanent sync_state record.
 Both checks are primary-key / partial-index lookups; no queue row is ever deserialised here.
@@ -74,32 +75,33 @@ def job_payload(kind: str, target_id: int, reason: str, enqueued_at: float, atte
 def _unchanged(conn: sqlite3.Connection, target: Target, fingerprint: str | None, updated_at: str | None) -> bool:
     if target[0] != "scene" or (fingerprint is None and updated_at is None):
         return False
-    row = conn.execute("SELECT content_fp, stash_updated_at FROM sync_state WHERE scene_id = ?",
+    rec = conn.execute("SELECT content_fp, stash_updated_at FROM sync_state WHERE scene_id = ?",
                        (int(target[1]),)).fetchone()
-    if row is None:
-        return False
-    if fingerprint is not None:
-        return row[0] == fingerprint
-    return row[1] is not None and row[1] == updated_at
+    return _unchanged_rec(rec, fingerprint, updated_at)
+
+
+def _coalesce(conn: sqlite3.Connection, row_id: int, rank: int, due: float) -> None:
+    """Fold an admission into the waiting row: earlier due time and stronger reason win."""
+    old_due, old_rank, data = conn.execute(f"SELECT due_at, rank, data FROM {JOBS} WHERE _id = ?",
+                                           (row_id,)).fetchone()
+    new_due, new_rank = min(old_due, due), max(old_rank, rank)
+    if new_due != old_due or new_rank != old_rank:
+        job = json.loads(data)
+        job["due_at"], job["reason"] = new_due, REASONS[new_rank]
+        conn.execute(f"UPDATE {JOBS} SET data = ?, due_at = ?, rank = ? WHERE _id = ?",
+                     (json.dumps(job).encode("utf-8"), new_due, new_rank, row_id))
 
 
 def _admit_one(conn: sqlite3.Connection, target: Target, rank: int, due: float, now: float,
                fingerprint: str | None, updated_at: str | None) -> AdmitResult:
     """One admission inside an open write transaction."""
-    key = target_key(target)
-    row = conn.execute(f"SELECT _id, due_at, rank, data FROM {JOBS} WHERE target = ? AND status < 2",
-                       (key,)).fetchone()
-    if row is not None:
-        row_id, old_due, old_rank, data = row
-        new_due, new_rank = min(old_due, due), max(old_rank, rank)
-        if new_due != old_due or new_rank != old_rank:
-            job = json.loads(data)
-            job["due_at"], job["reason"] = new_due, REASONS[new_rank]
-            conn.execute(f"UPDATE {JOBS} SET data = ?, due_at = ?, rank = ? WHERE _id = ?",
-                         (json.dumps(job).encode("utf-8"), new_due, new_rank, row_id))
-        return AdmitResult(coalesced=True, row_id=row_id)
     if _unchanged(conn, target, fingerprint, updated_at):
         return AdmitResult(skipped_unchanged=True)
+    key = target_key(target)
+    row = conn.execute(f"SELECT _id FROM {JOBS} WHERE target = ? AND status < 2", (key,)).fetchone()
+    if row is not None:
+        _coalesce(conn, row[0], rank, due)
+        return AdmitResult(coalesced=True, row_id=row[0])
     kind, tid = target[0], int(target[1])
     cur = conn.execute(
         f"INSERT INTO {JOBS} (data, timestamp, status, target, due_at, rank) VALUES (?, ?, 1, ?, ?, ?)",
@@ -157,32 +159,41 @@ def _probe(conn: sqlite3.Connection, sql: str, values: list) -> list[tuple]:
     return rows
 
 
+def _unchanged_rec(rec: tuple[str | None, str | None] | None, fp: str | None, upd: str | None) -> bool:
+    if rec is None:
+        return False
+    return rec[0] == fp if fp is not None else (rec[1] is not None and rec[1] == upd)
+
+
 def _admit_chunk(conn: sqlite3.Connection, batch: list[_Item], rank: int, due: float, now: float,
                  counts: AdmitCounts) -> None:
-    """`_admit_one` for a chunk inside one transaction. Waiting jobs and sync records for the whole
-    chunk come from a few IN-list index probes, so the common reconcile case (nothing changed)
-    costs no per-item statement at all."""
-    waiting = {r[0]: (r[1], r[2], r[3]) for r in _probe(
-        conn, f"SELECT target, _id, due_at, rank FROM {JOBS} WHERE status < 2 AND target IN ({{}})",
-        list({it[0] for it in batch}))}
+    """`_admit_one` for a chunk inside one transaction, decided from a few IN-list index probes
+    (sync records first: in the common reconcile case nothing changed and nothing else is read)."""
     records = {r[0]: (r[1], r[2]) for r in _probe(
         conn, "SELECT scene_id, content_fp, stash_updated_at FROM sync_state WHERE scene_id IN ({})",
         list({it[2] for it in batch if it[1] == "scene" and (it[3] is not None or it[4] is not None)}))}
+    rest: list[_Item] = []
+    for it in batch:
+        if (it[3] is not None or it[4] is not None) and it[1] == "scene" and _unchanged_rec(
+                records.get(it[2]), it[3], it[4]):
+            counts.skipped_unchanged += 1
+        else:
+            rest.append(it)
+    if not rest:
+        return
+    waiting = {r[0]: (r[1], r[2], r[3]) for r in _probe(
+        conn, f"SELECT target, _id, due_at, rank FROM {JOBS} WHERE status < 2 AND target IN ({{}})",
+        list({it[0] for it in rest}))}
     reason = REASONS[rank]
     insert = f"INSERT INTO {JOBS} (data, timestamp, status, target, due_at, rank) VALUES (?, ?, 1, ?, ?, ?)"
-    for key, kind, tid, fp, upd in batch:
+    for key, kind, tid, _fp, _upd in rest:
         hit = waiting.get(key)
         if hit is not None:
             counts.coalesced += 1
             if due < hit[1] or rank > hit[2]:
-                _admit_one(conn, (kind, tid), rank, due, now, fp, upd)  # rewrites the row (rare)
+                _coalesce(conn, hit[0], rank, due)
                 waiting[key] = (hit[0], min(due, hit[1]), max(rank, hit[2]))
             continue
-        if (fp is not None or upd is not None) and kind == "scene":
-            rec = records.get(tid)
-            if rec is not None and ((rec[0] == fp) if fp is not None else (rec[1] is not None and rec[1] == upd)):
-                counts.skipped_unchanged += 1
-                continue
         cur = conn.execute(insert, (job_payload(kind, tid, reason, now, 0, due, None), now, key, due, rank))
         waiting[key] = (cur.lastrowid, due, rank)
         counts.admitted += 1

@@ -12,6 +12,8 @@ from typing import Any
 
 from sandbox.plex import render
 from sandbox.plex.edits import EditError, parse_edit
+from sandbox.plex.filters import build_filters
+from sandbox.plex.model import TAG_KINDS
 from sandbox.plex.store import NotFoundError, PlexStore
 
 SERVER_VERSION = "1.40.2.8395-c67dce28e"
@@ -54,6 +56,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("PUT", re.compile(r"^/library/sections/(?P<sid>\d+)/all$"), "edit"),
     ("GET", re.compile(r"^/library/sections/(?P<sid>\d+)/refresh$"), "refresh"),
     ("GET", re.compile(r"^/library/sections/(?P<sid>\d+)/collections$"), "collections"),
+    ("GET", re.compile(r"^/library/sections/(?P<sid>\d+)/(?P<kind>" + "|".join(TAG_KINDS) + ")$"), "choices"),
     ("GET", re.compile(r"^/library/metadata/(?P<ids>\d+(?:,\d+)*)$"), "metadata"),
     ("DELETE", re.compile(r"^/library/metadata/(?P<rk>\d+)$"), "delete"),
     ("PUT", re.compile(r"^/library/metadata/(?P<rk>\d+)/refresh$"), "item_refresh"),
@@ -146,7 +149,9 @@ class PlexApi:
             if libtype not in (None, "", "1"):
                 items, total = [], 0
             else:
-                items, total = self.store.listing(section.key, req.param("sort"), req.param("title"), start, size)
+                filters = build_filters(req.params, self.store.now(), self.store.find_tag_id)
+                items, total = self.store.listing(section.key, req.param("sort"), req.param("title"), start, size,
+                                                  filters)
             node = render.listing_container(section, items, start, total)
             if req.param("includeMeta") == "1":
                 node[2].insert(0, render.meta(section))
@@ -158,6 +163,12 @@ class PlexApi:
         start = int(req.param("X-Plex-Container-Start") or 0)
         node = ("MediaContainer", {"size": 0, "totalSize": 0, "offset": start,
                                    **render.section_attrs(section)}, [])
+        return Reply(node=node)
+
+    def r_choices(self, req: Request, sid: str, kind: str) -> Reply:
+        with self.store.lock:
+            section = self.store.section(int(sid))
+            node = render.tag_choices(section, kind, self.store.tag_choices(section.key, kind))
         return Reply(node=node)
 
     def r_edit(self, req: Request, sid: str) -> Reply:

@@ -2,8 +2,10 @@
 
 `updatedAt>>=1700000000` arrives (after query parsing) as key `updatedAt>>`, value `1700000000`.
 Supported: date/integer fields (`=`, `!=`, `>>=`, `<<=`, relative dates like `-30d`), tag fields by
-id or name (`genre=12` / `genre=Drama`, `!=` to exclude), string fields as case-insensitive
-"contains" (`studio=foo`, `studio!=foo`). `title` stays the plain substring filter of listings.
+id or name (`genre=12` / `genre=Drama`, `!=` to exclude), string fields case-insensitively
+(`=` contains, `!=` does not contain, `==` is, `!==` is not, `<=` begins with, `>=` ends with).
+`title` stays the plain substring filter of listings. Date comparisons are strict (`>>=` is
+"after"), the conservative reading for clients doing incremental refreshes.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sandbox.plex.model import TAG_KINDS, Item
 
 Predicate = Callable[[Item], bool]
 
-_KEY = re.compile(r"^(?:[a-z]+\.)?(?P<field>[A-Za-z]+)(?P<op>>>|<<|!)?$")
+_KEY = re.compile(r"^(?:[a-z]+\.)?(?P<field>[A-Za-z]+)(?P<op>>>|<<|!=|!|<|>|=)?$")
 _RELATIVE = re.compile(r"^-(?P<n>\d+)(?P<unit>mon|[smhdwy])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "mon": 30 * 86400, "y": 365 * 86400}
 NUMBER_FIELDS: dict[str, Callable[[Item], float]] = {
@@ -71,6 +73,8 @@ def _number_value(field: str, raw: str, now: int) -> float:
 
 def _number(field: str, op: str, values: list[float]) -> Predicate:
     get = NUMBER_FIELDS[field]
+    if op in ("<", ">", "=", "!=") or (op in (">>", "<<") and len(values) != 1):
+        raise FilterError(f"{field}: operator {op} needs one number")
     if op == ">>":
         return lambda i: get(i) > values[0]
     if op == "<<":
@@ -82,7 +86,7 @@ def _number(field: str, op: str, values: list[float]) -> Predicate:
 
 
 def _tag(kind: str, op: str, values: list[str], tag_id: Callable[[str, str], int | None]) -> Predicate:
-    if op in (">>", "<<"):
+    if op not in ("", "!"):
         raise FilterError(f"{kind}: operator {op} is not valid for tags")
     ids = {int(v) if v.isdigit() else tag_id(kind, v) for v in values}
 
@@ -95,10 +99,19 @@ def _tag(kind: str, op: str, values: list[str], tag_id: Callable[[str, str], int
 def _string(field: str, op: str, values: list[str]) -> Predicate:
     if op in (">>", "<<"):
         raise FilterError(f"{field}: operator {op} is not valid for strings")
-    needles = [v.casefold() for v in values]
+    # plexapi URL-encodes the operator into the key (`studio%3D=x` is "is"); a raw `studio==x`
+    # leaves the second "=" at the start of the value instead.
+    leading = bool(values) and all(v.startswith("=") for v in values)
+    exact = op in ("=", "!=") or leading
+    needles = [(v[1:] if leading else v).casefold() for v in values]
+    op = "!" if op == "!=" else op
 
-    def contains(i: Item) -> bool:
+    def test(i: Item) -> bool:
         text = str(i.fields.get(field, "")).casefold()
-        return any(n in text for n in needles)
+        if op == "<":
+            return any(text.startswith(n) for n in needles)
+        if op == ">":
+            return any(text.endswith(n) for n in needles)
+        return any((text == n) if exact else (n in text) for n in needles)
 
-    return (lambda i: not contains(i)) if op == "!" else contains
+    return (lambda i: not test(i)) if op == "!" else test

@@ -78,7 +78,7 @@ class Tag:
 class Item:
     """One movie item: metadata fields, tags by kind, locks, images, rating, timestamps."""
 
-    __slots__ = ("rating_key", "section", "file", "fields", "tags", "locked", "added_at", "updated_at",
+    __slots__ = ("rating_key", "section", "file", "parts", "fields", "tags", "locked", "added_at", "updated_at",
                  "poster_sha1", "art_sha1", "poster_url", "art_url", "posters", "arts", "thumb_at",
                  "art_at", "user_rating", "last_rated_at", "media_id", "guid", "duration", "size")
 
@@ -86,6 +86,7 @@ class Item:
         self.rating_key = rating_key
         self.section = section
         self.file = file
+        self.parts: list[str] = []  # further files stacked into this item (Plex's "part1/part2")
         self.fields: dict[str, str | int | float] = {"title": title}
         self.tags: dict[str, list[Tag]] = {}
         self.locked: set[str] = set()
@@ -113,12 +114,22 @@ class Item:
         return str(self.fields.get("title", ""))
 
     def title_sort(self) -> str:
-        return str(self.fields.get("titleSort") or self.fields.get("title") or "")
+        """What Plex sorts by: an explicit titleSort, else the title without a leading article."""
+        explicit = self.fields.get("titleSort")
+        if explicit:
+            return str(explicit)
+        title = str(self.fields.get("title") or "")
+        first, _, rest = title.partition(" ")
+        return rest if rest and first.lower() in ("the", "a", "an") else title
 
     def bump(self, now: int) -> None:
         """Plex bumps updatedAt on every metadata change; the sandbox keeps it strictly increasing
         so two changes within one second are still distinguishable by clients."""
         self.updated_at = max(now, self.updated_at + 1)
+
+    @property
+    def files(self) -> list[str]:
+        return [self.file, *self.parts]
 
     def tag_names(self, kind: str) -> list[str]:
         return [t.name for t in self.tags.get(kind, ())]

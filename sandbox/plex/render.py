@@ -11,7 +11,7 @@ import posixpath
 import re
 from typing import Any
 
-from sandbox.plex.model import TAG_ELEMENTS, TAG_KINDS, Item, Section
+from sandbox.plex.model import TAG_KINDS, Item, Section
 
 Node = tuple[str, dict[str, Any], list["Node"]]
 
@@ -157,10 +157,13 @@ def _media(item: Item) -> Node:
                    "aspectRatio": 1.78, "audioChannels": 2, "audioCodec": "aac", "videoCodec": "h264",
                    "videoResolution": "1080", "container": ext, "videoFrameRate": "24p", "audioProfile": "lc",
                    "videoProfile": "high"}
-    part = {"id": item.media_id, "key": f"/library/parts/{item.media_id}/{item.added_at}/file.{ext}",
-            "duration": item.duration, "file": item.file, "size": item.size, "audioProfile": "lc",
-            "container": ext, "videoProfile": "high"}
-    return ("Media", media_attrs, [("Part", part, [])])
+    parts: list[Node] = []
+    for index, file in enumerate(item.files):
+        part_id = item.media_id if index == 0 else 10_000_000 + item.media_id * 10 + index
+        parts.append(("Part", {"id": part_id, "key": f"/library/parts/{part_id}/{item.added_at}/file.{ext}",
+                               "duration": item.duration, "file": file, "size": item.size, "audioProfile": "lc",
+                               "container": ext, "videoProfile": "high"}, []))
+    return ("Media", media_attrs, parts)
 
 
 def listing_container(section: Section, items: list[Item], start: int, total: int) -> Node:
@@ -192,12 +195,17 @@ def images_container(item: Item, kind: str) -> Node:
 
 _SORTS = (("titleSort", "asc", "Title"), ("originallyAvailableAt", "desc", "Release Date"),
           ("addedAt", "desc", "Date Added"), ("year", "desc", "Year"), ("rating", "desc", "Critic Rating"))
-_FILTERS = (("genre", "Genre"), ("director", "Director"), ("actor", "Actor"), ("label", "Labels"),
-            ("collection", "Collection"), ("studio", "Studio"))
+_FILTERS = (("genre", "Genre"), ("director", "Director"), ("writer", "Writer"), ("actor", "Actor"),
+            ("country", "Country"), ("collection", "Collection"), ("label", "Labels"))
+_FIELDS = (("title", "Title", "string"), ("studio", "Studio", "string"), ("summary", "Summary", "string"),
+           ("contentRating", "Content Rating", "string"), ("year", "Year", "integer"),
+           ("addedAt", "Date Added", "date"), ("originallyAvailableAt", "Release Date", "date"),
+           *((key, title, "tag") for key, title in _FILTERS))
 _OPERATORS = {"string": (("=", "contains"), ("!=", "does not contain"), ("==", "is"), ("!==", "is not"),
-                         ("<", "begins with"), (">", "ends with")),
+                         ("<=", "begins with"), (">=", "ends with")),
               "integer": (("=", "is"), ("!=", "is not"), (">>=", "is greater than"), ("<<=", "is less than")),
-              "tag": (("", "is"), ("!", "is not"))}
+              "date": (("=", "is"), ("!=", "is not"), (">>=", "is after"), ("<<=", "is before")),
+              "tag": (("=", "is"), ("!=", "is not"))}
 
 
 def meta(section: Section) -> Node:
@@ -211,9 +219,7 @@ def meta(section: Section) -> Node:
             attrs = {"active": True, "activeDirection": "asc", "default": "asc", **attrs,
                      "firstCharacterKey": f"/library/sections/{sid}/firstCharacter"}
         children.append(("Sort", attrs, []))
-    children.extend(("Field", {"key": key, "title": title, "type": "string"}, [])
-                    for key, title in (("title", "Title"), ("studio", "Studio"), ("summary", "Summary")))
-    children.extend(("Field", {"key": key, "title": key.title(), "type": "tag"}, []) for key, _ in _FILTERS[:5])
+    children.extend(("Field", {"key": key, "title": title, "type": kind}, []) for key, title, kind in _FIELDS)
     type_node: Node = ("Type", {"key": f"/library/sections/{sid}/all?type=1", "type": "movie", "title": "Movies",
                                 "active": True}, children)
     field_types: list[Node] = [("FieldType", {"type": t}, [("Operator", {"key": k, "title": title}, [])
@@ -221,8 +227,15 @@ def meta(section: Section) -> Node:
     return ("Meta", {}, [type_node, *field_types])
 
 
-def tag_element_names() -> dict[str, str]:
-    return dict(TAG_ELEMENTS)
+def tag_choices(section: Section, kind: str, names: list[tuple[int, str]]) -> Node:
+    """`GET /library/sections/{id}/genre` etc.: the tag values in use (plexapi's FilterChoice)."""
+    sid = section.key
+    return container({"allowSync": False, "art": "/:/resources/movie-fanart.jpg", "content": "secondary",
+                      "identifier": IDENTIFIER, "mediaTagPrefix": MEDIA_TAG_PREFIX,
+                      "mediaTagVersion": MEDIA_TAG_VERSION, "thumb": "/:/resources/movie.png",
+                      "title1": section.title, "title2": f"By {kind.title()}"},
+                     [("Directory", {"fastKey": f"/library/sections/{sid}/all?{kind}={tag_id}", "key": str(tag_id),
+                                     "title": name, "type": kind}, []) for tag_id, name in names])
 
 
 def error_html(status: int, reason: str) -> bytes:

@@ -200,11 +200,17 @@ class PlexSandbox:
         return self._port
 
     # -- in-process helpers -----------------------------------------------------------------------
-    def add_item(self, section_title: str, file: str, title: str | None = None, scanned: bool = True) -> str:
+    def add_item(self, section_title: str, file: str, title: str | None = None, scanned: bool = True,
+                 **extra: Any) -> str:
+        """One item (title defaults to the file name without extension, as Plex shows it).
+        `extra`: any add_items spec key (fields, tags, locked, parts, added_at)."""
         return self.store.add_items([{"section": section_title, "file": file, "title": title,
-                                      "scanned": scanned}])[0]
+                                      "scanned": scanned, **extra}])[0]
 
     def add_items(self, specs: Iterable[Mapping[str, Any]]) -> list[str]:
+        """Bulk load (100,000 items in about a second). Spec keys: section (title or key), file,
+        title, scanned (default True), fields, tags ({kind: [name | {tag, role, thumb}]}),
+        locked, parts (extra stacked files), added_at."""
         return self.store.add_items(specs)
 
     def item_state(self, rating_key: int | str) -> dict[str, Any]:
@@ -216,6 +222,10 @@ class PlexSandbox:
     def edit_as_user(self, rating_key: int | str, **changes: Any) -> dict[str, Any]:
         """A user (or, with respect_locks=True, an agent refresh) changes the item inside Plex."""
         return self.store.edit_as_user(rating_key, **changes)
+
+    def move_file(self, rating_key: int | str, new_file: str, parts: Iterable[str] | None = None) -> None:
+        """Plex now maps the item to another file (renamed/moved on disk); bumps updatedAt."""
+        self.store.move_file(rating_key, new_file, parts)
 
     def scan(self, section: int | str, path: str | None = None) -> list[str]:
         return self.store.scan(self.store.section(section).key, path)

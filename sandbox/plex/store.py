@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from core.clock import SYSTEM_CLOCK, Clock
@@ -95,6 +95,21 @@ class PlexStore:
             self._next_tag += 1
         return found
 
+    def find_tag_id(self, kind: str, name: str) -> int | None:
+        """Id of an existing tag, without creating one (filters must not invent tags)."""
+        return self._tag_ids.get((kind, name.lower()))
+
+    def tag_choices(self, section_key: int, kind: str) -> list[tuple[int, str]]:
+        """(id, name) of every `kind` tag used in the section, sorted by name like Plex."""
+        with self.lock:
+            section = self.section(section_key)
+            seen: dict[int, str] = {}
+            for item in self.items.values():
+                if item.section is section:
+                    for tag in item.tags.get(kind, ()):
+                        seen.setdefault(tag.id, tag.name)
+            return sorted(seen.items(), key=lambda pair: pair[1].casefold())
+
     def _changed(self) -> None:
         self._version += 1
 
@@ -119,6 +134,7 @@ class PlexStore:
                 for kind, names in (spec.get("tags") or {}).items():
                     item.tags[kind] = [self._seed_tag(kind, n) for n in names]
                 item.locked.update(spec.get("locked") or ())
+                item.parts = [str(f) for f in spec.get("parts") or ()]
                 (self.items if spec.get("scanned", True) else self.pending)[rk] = item
                 keys.append(str(rk))
             self._changed()
@@ -144,7 +160,7 @@ class PlexStore:
             section = self.section(section_key)
             now = self.now()
             found = [i for i in self.pending.values()
-                     if i.section is section and (path is None or under_path(i.file, path))]
+                     if i.section is section and (path is None or any(under_path(f, path) for f in i.files))]
             for item in found:
                 del self.pending[item.rating_key]
                 item.added_at = item.updated_at = item.thumb_at = max(now, item.added_at)
@@ -158,7 +174,7 @@ class PlexStore:
 
     # -- reads ----------------------------------------------------------------------------------
     def listing(self, section_key: int, sort: str | None, title: str | None, start: int,
-                size: int | None) -> tuple[list[Item], int]:
+                size: int | None, filters: Iterable[Callable[[Item], bool]] = ()) -> tuple[list[Item], int]:
         """Items of one section, sorted (default titleSort asc), filtered, then paged."""
         with self.lock:
             section = self.section(section_key)
@@ -166,6 +182,8 @@ class PlexStore:
             if title:
                 needle = title.casefold()
                 ordered = [i for i in ordered if needle in i.title.casefold()]
+            for keep in filters:
+                ordered = [i for i in ordered if keep(i)]
             total = len(ordered)
             end = total if size is None else start + max(size, 0)
             return ordered[start:end], total
@@ -270,6 +288,16 @@ class PlexStore:
             self._changed()
             return self.item_state(rating_key)
 
+    def move_file(self, rating_key: int | str, new_file: str, parts: Iterable[str] | None = None) -> None:
+        """The file behind an item changed on disk and Plex followed it (rename/move)."""
+        with self.lock:
+            item = self.item(rating_key)
+            item.file = new_file
+            if parts is not None:
+                item.parts = list(parts)
+            item.bump(self.now())
+            self._changed()
+
     # -- inspection -------------------------------------------------------------------------------
     def item_state(self, rating_key: int | str) -> dict[str, Any]:
         """Everything a test wants to assert about one item, as JSON-ready values."""
@@ -280,7 +308,7 @@ class PlexStore:
                 raise NotFoundError(f"no item {rating_key!r}")
             return {
                 "ratingKey": str(item.rating_key), "section": item.section.title, "sectionId": item.section.key,
-                "file": item.file, "scanned": item.rating_key in self.items, "fields": dict(item.fields),
+                "file": item.file, "files": item.files, "scanned": item.rating_key in self.items, "fields": dict(item.fields),
                 "tags": {kind: item.tag_names(kind) for kind in TAG_KINDS if item.tags.get(kind)},
                 "actors": [{"tag": t.name, "role": t.role, "thumb": t.thumb} for t in item.tags.get("actor", ())],
                 "locked": sorted(item.locked), "poster": item.poster_sha1, "art": item.art_sha1,

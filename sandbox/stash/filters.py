@@ -85,6 +85,9 @@ def text_time_pred(get: Callable[[Any], str | None], crit: dict[str, Any], world
     }
     if mod not in ops:
         raise FilterError(f"unsupported date modifier type {mod}")
+    attr = getattr(get, "attr", None)
+    if mod == "GREATER_THAN" and attr:  # hot path of every incremental sync: keep it one lambda
+        return lambda o: (getattr(o, attr) or "") > value
     op = ops[mod]
     return lambda o: op(get(o))
 
@@ -154,7 +157,7 @@ def scene_pred(f: dict[str, Any] | None, world: World) -> Pred:
         elif key == "organized":
             preds.append(lambda s, want=crit: s.organized == want)
         elif key in ("created_at", "updated_at", "date"):
-            preds.append(text_time_pred(lambda s, a=key: getattr(s, a), crit, world))
+            preds.append(text_time_pred(_attr_getter(key), crit, world))
         elif key == "tags":
             preds.append(multi_pred(lambda s: s.tag_ids, crit, tag_children.__getitem__))
         elif key == "performers":
@@ -171,6 +174,8 @@ def scene_pred(f: dict[str, Any] | None, world: World) -> Pred:
     sub_and = scene_pred(f["AND"], world) if f.get("AND") else None
     sub_or = scene_pred(f["OR"], world) if f.get("OR") else None
     sub_not = scene_pred(f["NOT"], world) if f.get("NOT") else None
+    if len(preds) == 1 and sub_and is sub_or is sub_not is None:
+        return preds[0]  # the common incremental-sync case: one criterion, no nesting
 
     def pred(s: Scene) -> bool:
         ok = all(p(s) for p in preds)
@@ -183,6 +188,14 @@ def scene_pred(f: dict[str, Any] | None, world: World) -> Pred:
         return ok
 
     return pred
+
+
+def _attr_getter(name: str) -> Callable[[Any], Any]:
+    """getattr by name, labelled so hot paths can inline the attribute access."""
+    def get(o: Any) -> Any:
+        return getattr(o, name)
+    get.attr = name  # type: ignore[attr-defined]
+    return get
 
 
 def _any_path(p: Pred, files: dict, modifier: str) -> Pred:
@@ -282,14 +295,26 @@ def _sort_key(sort: str, world: World) -> Callable[[Any], Any]:
     return keys[sort]
 
 
+def scene_text(world: World) -> Callable[[Scene], str]:
+    """What `q` searches for scenes: title, details, code and file paths (Stash's search columns)."""
+    files = world.files
+
+    def text(s: Scene) -> str:
+        paths = " ".join(files[f].path for f in s.file_ids if f in files)
+        return f"{s.title or ''} {s.details or ''} {s.code or ''} {paths}".lower()
+    return text
+
+
 def query(objs: Iterable[Any], pred: Pred, find_filter: dict[str, Any] | None, world: World,
-          default_sort: str, q_attr: str = "title") -> tuple[int, list[Any]]:
-    """Filter, sort and page like Stash: page 1-based, per_page default 25, -1 = everything."""
+          default_sort: str, text: Callable[[Any], str] | None = None) -> tuple[int, list[Any]]:
+    """Filter, sort and page like Stash: page 1-based, per_page default 25, negative = everything,
+    0 = count only. `q` words must each appear somewhere in the searched text."""
     ff = find_filter or {}
-    q = (ff.get("q") or "").strip().lower()
+    words = (ff.get("q") or "").lower().split()
     items = [o for o in objs if pred(o)]
-    if q:
-        items = [o for o in items if q in (getattr(o, q_attr, None) or "").lower()]
+    if words:
+        get_text = text or (lambda o: (getattr(o, "name", "") or "").lower())
+        items = [o for o in items if all(w in get_text(o) for w in words)]
     sort = ff.get("sort") or default_sort
     if sort.startswith("random"):
         sort = "id"

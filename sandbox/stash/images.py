@@ -28,8 +28,8 @@ def png(key: str) -> bytes:
     rows = []
     for y in range(HEIGHT):
         colour = top if y < HEIGHT // 2 else bottom
-        stripe = bytes(digest[6 + (y % 12)] for _ in range(1))
-        rows.append(b"\x00" + (colour * (WIDTH - 2)) + stripe * 6)
+        grey = bytes([digest[6 + y % 12]]) * 3  # a 2-pixel stripe whose shade varies per row
+        rows.append(b"\x00" + colour * (WIDTH - 2) + grey * 2)
     raw = b"".join(rows)
     header = struct.pack(">IIBBBBB", WIDTH, HEIGHT, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(raw, 9)) + _chunk(b"IEND", b"")

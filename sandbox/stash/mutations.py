@@ -122,11 +122,20 @@ def scene_update(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]
     with ctx.world.lock:
         scene = _scene(ctx.world, input["id"])
         apply_scene_input(ctx.world, scene, input)
+        ctx.world.fire("Scene.Update.Post", scene.id, input)
     return scene_view(ctx, scene)
 
 
 def scenes_update(_root: Any, info: Any, input: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [scene_update(_root, info, item) for item in input]
+    """Each scene's hook gets the WHOLE input array, with that item's keys as inputFields (as Stash does)."""
+    ctx: Ctx = info.context
+    with ctx.world.lock:
+        scenes = [_scene(ctx.world, item["id"]) for item in input]
+        for scene, item in zip(scenes, input, strict=True):
+            apply_scene_input(ctx.world, scene, item)
+        for scene, item in zip(scenes, input, strict=True):
+            ctx.world.fire("Scene.Update.Post", scene.id, input, sorted(item))
+    return [scene_view(ctx, s) for s in scenes]
 
 
 def bulk_scene_update(_root: Any, info: Any, input: dict[str, Any]) -> list[dict[str, Any]]:
@@ -138,21 +147,31 @@ def bulk_scene_update(_root: Any, info: Any, input: dict[str, Any]) -> list[dict
         for scene in scenes:
             apply_scene_input(ctx.world, scene, data)
             out.append(scene_view(ctx, scene))
+        for scene in scenes:
+            ctx.world.fire("Scene.Update.Post", scene.id, input)
     return out
 
 
 def scene_destroy(_root: Any, info: Any, input: dict[str, Any]) -> bool:
-    return scenes_destroy(_root, info, {"ids": [input["id"]]})
+    return _destroy(info.context.world, [input["id"]], input)
 
 
 def scenes_destroy(_root: Any, info: Any, input: dict[str, Any]) -> bool:
-    world: World = info.context.world
+    return _destroy(info.context.world, list(input["ids"]), input)
+
+
+def _destroy(world: World, ids: list[Any], input: dict[str, Any]) -> bool:
+    """Delete scenes and their files; the Destroy hook input carries the primary file's path like Stash's."""
     with world.lock:
-        for sid in input["ids"]:
-            scene = _scene(world, sid)
+        scenes = [_scene(world, sid) for sid in ids]
+        for scene in scenes:
             del world.scenes[scene.id]
+            path = world.files[scene.file_ids[0]].path if scene.file_ids and scene.file_ids[0] in world.files else ""
             for fid in scene.file_ids:
                 world.files.pop(fid, None)
+            hook_input = {k: v for k, v in input.items() if k != "ids"}
+            hook_input.update(id=str(scene.id), path=path, checksum="", oshash="")
+            world.fire("Scene.Destroy.Post", scene.id, hook_input)
     return True
 
 
@@ -184,6 +203,7 @@ def performer_update(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, 
             p.image = _image(input, "image")
             p.has_image = p.image is not None
         ctx.world.touch(p)
+        ctx.world.fire("Performer.Update.Post", p.id, input)
     return performer_view(ctx, p.id)
 
 
@@ -202,6 +222,7 @@ def studio_update(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any
             s.image = _image(input, "image")
             s.has_image = s.image is not None
         ctx.world.touch(s)
+        ctx.world.fire("Studio.Update.Post", s.id, input)
     return studio_view(ctx, s.id)
 
 
@@ -221,6 +242,7 @@ def tag_update(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any] |
             t.image = _image(input, "image")
             t.has_image = t.image is not None
         ctx.world.touch(t)
+        ctx.world.fire("Tag.Update.Post", t.id, input)
     return tag_view(ctx, t.id)
 
 
@@ -243,6 +265,8 @@ def group_update(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]
         if "back_image" in input:
             g.back_image = _image(input, "back_image")
         ctx.world.touch(g)
+        ctx.world.fire("Group.Update.Post", g.id, input)
+        ctx.world.fire("Movie.Update.Post", g.id, input)  # the deprecated twin fires too
     return group_view(ctx, g.id)
 
 

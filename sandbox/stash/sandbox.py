@@ -6,6 +6,7 @@ real Stash) and direct access to the world, the request log and fault switches.
 
 from __future__ import annotations
 
+import gc
 import json
 import secrets
 import threading
@@ -27,6 +28,10 @@ class StashSandbox:
                  clock: Clock = SYSTEM_CLOCK, auth: bool | None = None) -> None:
         self.data = World(utc_offset=utc_offset, clock=clock, api_key=api_key or "")
         seed_world(self.data, scenes, seed, path_prefix)
+        if scenes >= 10_000:
+            # A big seeded world is millions of long-lived objects: keep the cyclic GC from
+            # rescanning them on every collection (it tripled query times at 100k scenes).
+            gc.freeze()
         auth_required = auth if auth is not None else (api_key is not None or session_cookie is not None)
         if auth_required and session_cookie is None:
             session_cookie = secrets.token_urlsafe(24)
@@ -101,6 +106,14 @@ class StashSandbox:
     def silent_edit(self, scene_id: int, **fields: Any) -> Scene:
         """Edit a scene like auto-tag: data and updated_at change, no hook is fired."""
         return self.data.silent_edit(scene_id, **fields)
+
+    def hook_events(self, clear: bool = False) -> list[dict[str, Any]]:
+        """Post hooks Stash would have run for the mutations so far: feed them to runner.hook_input."""
+        with self.data.lock:
+            events = [dict(e) for e in self.data.hook_events]
+            if clear:
+                self.data.hook_events.clear()
+        return events
 
     def set_plugin_config(self, plugin_id: str, values: dict[str, Any]) -> None:
         with self.data.lock:

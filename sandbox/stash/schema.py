@@ -73,7 +73,7 @@ def find_scenes(_root: Any, info: Any, scene_filter: dict | None = None, scene_i
             objs = [world.scenes[k] for k in keys if k in world.scenes]
         else:
             objs = list(world.scenes.values())
-        count, page = filters.query(objs, pred, filter, world, "title")
+        count, page = filters.query(objs, pred, filter, world, "title", filters.scene_text(world))
         totals = (sum(world.files[f].duration for s in page for f in s.file_ids[:1] if f in world.files),
                   float(sum(world.files[f].size for s in page for f in s.file_ids[:1] if f in world.files)))
         views = [scene_view(ctx, s) for s in page]
@@ -91,8 +91,7 @@ def _finder(table: str, view: Any, plural: str, filter_arg: str) -> Any:
             items = ([objs[i] for i in dict.fromkeys(_int_or_none(x) for x in wanted) if i in objs]
                      if wanted is not None
                      else list(objs.values()))
-            count, page = filters.query(items, filters.named_pred(kw.get(filter_arg), world), filter, world,
-                                        "name", q_attr="name")
+            count, page = filters.query(items, filters.named_pred(kw.get(filter_arg), world), filter, world, "name")
             out = [view(ctx, o.id) for o in page]
         return {"count": count, plural: out}
     return resolve

@@ -179,6 +179,7 @@ class World:
     groups: dict[int, Group] = field(default_factory=dict)
     plugin_config: dict[str, dict[str, Any]] = field(default_factory=dict)
     jobs: list[Job] = field(default_factory=list)
+    hook_events: list[dict[str, Any]] = field(default_factory=list)
     version: str = "v0.28.1"
     version_hash: str = "cf3489efd"
     build_time: str = "2025-01-14 22:18:44"
@@ -193,10 +194,6 @@ class World:
         """The current time as Stash stores it (RFC3339 text in the server zone) and as unix seconds."""
         ts = int(self.clock.now())
         return rfc3339(ts, self.tz), ts
-
-    def stamp(self, text: str) -> str:
-        """Format an arbitrary unix time in the server zone (seeded data)."""
-        return rfc3339(int(text), self.tz) if text.isdigit() else text
 
     # ---- lookups --------------------------------------------------------------------------
     def scene(self, scene_id: int | str) -> Scene | None:
@@ -218,6 +215,17 @@ class World:
                 setattr(scene, key, value)
             self.touch(scene)
             return scene
+
+    def fire(self, hook_type: str, obj_id: int, input: Any,  # noqa: A002 - Stash's name
+             fields: list[str] | None = None) -> None:
+        """Record the Post hook real Stash would run now, as the plugin's `hookContext`.
+
+        `inputFields` are the keys the client sent (Stash reads them from the request), so a
+        bulk update reports the bulk input's keys for every scene it touched.
+        """
+        if fields is None:
+            fields = sorted(input) if isinstance(input, dict) else []
+        self.hook_events.append({"type": hook_type, "id": obj_id, "input": input, "inputFields": fields})
 
     # ---- jobs -----------------------------------------------------------------------------
     def add_job(self, description: str, status: str = "RUNNING", progress: float | None = None) -> Job:

@@ -166,3 +166,17 @@ def test_scan_folder_then_found(plex: PlexSandbox, server: Any, settings: Settin
     assert locate(server, index, scene(**files("/stash/media/new/scene1.mp4")), None, settings)
     with pytest.raises(NotInPlex, match="outside every configured"):
         scan_folder(server, sections, "/elsewhere/a.mp4")
+
+
+def test_removed_item_skips_refresh_throttle(plex: PlexSandbox, settings: Settings, tmp_path: Any) -> None:
+    from sync_queue.db import open_db
+
+    clock = FakeClock()
+    index = PathIndex(open_db(tmp_path), clock=clock)
+    server = connect(settings)
+    rk = plex.add_item(OTHER, "/media/other/site/scene1.mp4")
+    assert locate(server, index, scene(), None, settings).rating_key == rk
+    plex.remove_item(rk)
+    new_rk = plex.add_item(OTHER, "/media/other/site/scene1.mp4")
+    index.remove(rk)  # what the worker does on StaleLocation, within the throttle window
+    assert locate(server, index, scene(), None, settings).rating_key == new_rk

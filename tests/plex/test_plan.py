@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from core.settings import defaults
 from plex.desired import desired_state
 from plex.item import ItemState, Tag
@@ -159,3 +162,45 @@ def test_tags_as_label_moves_our_genres() -> None:
     plan = plan_edits(synced_item(sc), desired_state(sc, lab), record_after(sc), lab)
     assert plan.params["genre[].tag.tag-"] == "Blonde,Outdoor"
     assert plan.params["label[0].tag.tag"] == "Blonde" and plan.owned_tags["genre"] == []
+
+
+# ------------------------------------------------------------------- properties of the tag edit
+def apply(current: ItemState, params: dict[str, str], replace: bool) -> ItemState:
+    """Plex's edit semantics for genres, either "indexed list replaces" or "indexed list adds"."""
+    from urllib.parse import unquote
+
+    if not any(k.startswith("genre") for k in params):
+        return current
+    listed = [params[f"genre[{i}].tag.tag"] for i in range(len(params)) if f"genre[{i}].tag.tag" in params]
+    names = [] if replace else [t.tag for t in current.tags.get("genre", [])]
+    names += [n for n in listed if n.casefold() not in {x.casefold() for x in names}]
+    removed = {unquote(n).casefold() for n in params.get("genre[].tag.tag-", "").split(",") if n}
+    genres = [Tag(n) for n in names if n.casefold() not in removed]
+    locked = current.locked | ({"genre"} if params.get("genre.locked") == "1" else set())
+    return item(tags={"genre": genres}, locked=locked)
+
+
+name = st.sampled_from(["A", "b", "B", "C", "Dé", "e,f", "G H", "🎬", "x%y"])
+
+
+@given(st.lists(name, max_size=5), st.lists(name, max_size=5), st.lists(name, max_size=4), st.booleans())
+def test_property_tag_ownership(old: list[str], new: list[str], user: list[str], replace: bool) -> None:
+    only_genres = S.replace(sync_performers=False, sync_director=False, sync_collection=False, sync_summary=False,
+                            sync_studio=False, sync_tagline=False, sync_date=False, sync_rating=False,
+                            sync_poster=False)
+    start = item(tags={"genre": [Tag(n) for n in dict.fromkeys(user)]})
+    d_old = desired_state(scene(title="", tags=[{"name": n} for n in old]), only_genres)
+    plan1 = plan_edits(start, d_old, None, only_genres)
+    after1 = apply(start, plan1.params, replace) if plan1.params else start
+    rec = SyncRecord(scene_id=1, fingerprints=dict(d_old.fingerprints), owned_tags=plan1.owned_tags)
+    d_new = desired_state(scene(title="", tags=[{"name": n} for n in new]), only_genres)
+    plan2 = plan_edits(after1, d_new, rec, only_genres)
+    after2 = apply(after1, plan2.params, replace) if plan2.params else after1
+    have = {t.tag.casefold() for t in after2.tags.get("genre", [])}
+    wanted = {n.casefold() for n in d_new.tags["genre"]}
+    ours_before = {n.casefold() for n in d_old.tags["genre"]}
+    assert wanted <= have
+    assert {u.casefold() for u in user} - ours_before - wanted <= have  # the user's own tags survive
+    assert not (ours_before - wanted) & have  # our stale tags are gone
+    rec2 = SyncRecord(scene_id=1, fingerprints={}, owned_tags=plan2.owned_tags)
+    assert not plan_edits(after2, d_new, rec2, only_genres).params  # idempotent: nothing left to do

@@ -160,3 +160,17 @@ def test_plexapi_reads_back_what_we_wrote(plex: PlexSandbox, server: Any, index:
     assert movie.roles[0].thumb == "http://stash.local/performer/7/image?t=1"
     assert movie.isLocked("title") and movie.isLocked("genre")
     assert movie.originallyAvailableAt.date().isoformat() == "2021-03-04" and movie.userRating == 8.0
+
+
+def test_file_moved_to_other_item_is_reresolved(plex: PlexSandbox, server: Any, index: Any, settings: Settings,
+                                                images: Images) -> None:
+    old_rk = plex.add_item(OTHER, "/media/other/site/scene1.mp4")
+    sc = scene()
+    _, _, rec = _sync(plex, server, index, settings, images, sc)
+    plex.store.items[int(old_rk)].file = "/media/other/site/renamed.mp4"  # Plex now maps it elsewhere
+    new_rk = plex.add_item(OTHER, "/media/other/site/scene1.mp4")
+    d = desired_state(scene(title="Moved"), settings)
+    assert d is not None
+    loc, _ = sync_scene(server, index, sc, d, rec, settings, images)
+    assert loc.rating_key == new_rk and plex.item_state(new_rk)["fields"]["title"] == "Moved"
+    assert index.files(old_rk) == ["/media/other/site/renamed.mp4"]

@@ -58,8 +58,11 @@ def test_paging_by_query_parameters_and_headers_agree(sandbox):
 def test_title_filter_and_sorts(sandbox, plex):
     keys = sandbox.add_items([{"section": "Movies", "file": f"/media/movies/{name}.mkv", "added_at": at}
                               for name, at in (("Zeta Night", 300), ("alpha night", 100), ("Beta Day", 200))])
+    sandbox.add_item("Movies", "/media/movies/the.mkv", title="The Gamma Night")  # articles sort as Plex does
     section = plex.library.section("Movies")
-    assert [m.title for m in section.all()] == ["alpha night", "Beta Day", "Zeta Night"]
+    assert [m.title for m in section.all()] == ["alpha night", "Beta Day", "The Gamma Night", "Zeta Night"]
+    assert [m.title for m in section.search(title="NIGHT")] == ["alpha night", "The Gamma Night", "Zeta Night"]
+    sandbox.remove_item(str(int(keys[-1]) + 1))
     assert [m.title for m in section.search(title="NIGHT")] == ["alpha night", "Zeta Night"]
     assert [m.title for m in section.search(sort="addedAt:desc")] == ["Zeta Night", "Beta Day", "alpha night"]
     assert [m.title for m in section.search(sort="titleSort:desc")] == ["Zeta Night", "Beta Day", "alpha night"]
@@ -191,3 +194,37 @@ def test_agent_refresh_respects_locks(sandbox, plex):
     sandbox.edit_as_user(rk, fields={"title": "Agent title", "summary": "Agent summary"}, respect_locks=True)
     state = sandbox.item_state(rk)
     assert state["fields"]["title"] == "Locked title" and state["fields"]["summary"] == "Agent summary"
+
+
+def test_concurrent_clients_edit_and_list_safely(sandbox):
+    from concurrent.futures import ThreadPoolExecutor
+
+    keys = sandbox.add_items([{"section": "Movies", "file": f"/media/movies/{i}.mkv"} for i in range(40)])
+
+    def worker(chunk: list[str]) -> int:
+        client = PlexServer(sandbox.url, sandbox.token, timeout=10)
+        section = client.library.section("Movies")
+        for rk in chunk:
+            section.multiEdit([client.fetchItem(int(rk))], **{"title.value": f"T{rk}", "label[0].tag.tag": rk})
+            assert len(section.all(container_size=7)) == 40
+        return len(chunk)
+
+    with ThreadPoolExecutor(4) as pool:
+        assert sum(pool.map(worker, [keys[i::4] for i in range(4)])) == 40
+    for rk in keys:
+        state = sandbox.item_state(rk)
+        assert state["fields"]["title"] == f"T{rk}" and state["tags"]["label"] == [rk]
+
+
+def test_stacked_parts_and_moved_files(sandbox, plex):
+    rk = sandbox.add_item("Other Videos", "/media/other/s/film-part1.mp4", parts=["/media/other/s/film-part2.mp4"],
+                          fields={"studio": "S"}, tags={"actor": [{"tag": "Ann", "role": "Lead"}]}, locked=["title"])
+    movie = plex.fetchItem(int(rk))
+    assert movie.locations == ["/media/other/s/film-part1.mp4", "/media/other/s/film-part2.mp4"]
+    assert [(r.tag, r.role) for r in movie.roles] == [("Ann", "Lead")] and movie.studio == "S"
+    [listed] = plex.library.section("Other Videos").all()
+    assert listed.locations == movie.locations
+    before = sandbox.item_state(rk)["updatedAt"]
+    sandbox.move_file(rk, "/media/other/renamed.mp4", parts=[])
+    state = sandbox.item_state(rk)
+    assert state["files"] == ["/media/other/renamed.mp4"] and state["updatedAt"] > before

@@ -160,3 +160,25 @@ def test_silent_edit_changes_data_and_updated_at_only(fresh: StashSandbox, clock
     out = scene(fresh, "3")
     assert out["title"] == "Auto-tagged" and out["updated_at"] == now_text(fresh, clock)
     assert sorted(t["id"] for t in out["tags"]) == ["1", "2"]
+
+
+def test_mutations_record_the_hooks_stash_would_fire(fresh: StashSandbox) -> None:
+    fresh.graphql(d.SCENE_UPDATE, {"input": {"id": "1", "title": "t"}})
+    fresh.graphql(d.BULK_SCENE_UPDATE, {"input": {"ids": ["2", "3"], "organized": True}})
+    fresh.graphql(d.SCENES_UPDATE, {"input": [{"id": "4", "title": "a"}, {"id": "5", "code": "c"}]})
+    fresh.graphql(d.TAG_UPDATE, {"input": {"id": "1", "name": "zzz"}})
+    fresh.graphql(d.GROUP_UPDATE, {"input": {"id": "1", "name": "g"}})
+    path = fresh.data.files[fresh.data.scenes[6].file_ids[0]].path
+    fresh.graphql(d.SCENE_DESTROY, {"input": {"id": "6", "delete_file": False}})
+    fresh.graphql(d.CONFIGURE_PLUGIN, {"plugin_id": "Stash2Plex", "input": {}})
+    fresh.silent_edit(7, title="auto")
+    events = fresh.hook_events(clear=True)
+    assert [(e["type"], e["id"]) for e in events] == [
+        ("Scene.Update.Post", 1), ("Scene.Update.Post", 2), ("Scene.Update.Post", 3),
+        ("Scene.Update.Post", 4), ("Scene.Update.Post", 5), ("Tag.Update.Post", 1),
+        ("Group.Update.Post", 1), ("Movie.Update.Post", 1), ("Scene.Destroy.Post", 6)]
+    assert events[0]["input"] == {"id": "1", "title": "t"} and events[0]["inputFields"] == ["id", "title"]
+    assert events[1]["inputFields"] == ["ids", "organized"]
+    assert isinstance(events[3]["input"], list) and events[4]["inputFields"] == ["code", "id"]
+    assert events[-1]["input"]["path"] == path and events[-1]["input"]["id"] == "6"
+    assert fresh.hook_events() == []

@@ -227,3 +227,19 @@ def test_job_queue(box: StashSandbox) -> None:
         assert [(j["status"], j["description"]) for j in jobs] == [("RUNNING", "Scanning...")]
     finally:
         box.data.clear_jobs()
+
+
+def test_q_searches_title_details_code_and_path(box: StashSandbox) -> None:
+    world = box.data
+    scene = next(s for s in world.scenes.values() if s.code and s.details)
+    res = find(box, filter={"per_page": -1, "q": scene.code.lower()})
+    assert str(scene.id) in {s["id"] for s in res["scenes"]}
+    base = world.files[scene.file_ids[0]].basename
+    res = find(box, filter={"per_page": -1, "q": base})
+    assert {s["id"] for s in res["scenes"]} >= {str(scene.id)}
+    assert find(box, filter={"q": "no-such-words-anywhere xyz"})["count"] == 0
+
+
+def test_per_page_zero_counts_only(box: StashSandbox) -> None:
+    res = find(box, filter={"per_page": 0})
+    assert res["count"] == 300 and res["scenes"] == []

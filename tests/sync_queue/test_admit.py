@@ -70,6 +70,15 @@ def test_skip_unchanged_only_with_matching_fingerprint(conn, clock):
     assert admit(conn, ("scene", 5), "reconcile", fingerprint="other", clock=clock).admitted
 
 
+def test_unchanged_scene_with_a_waiting_job_is_skipped_and_the_job_stays(conn, clock):
+    pushed(conn, 5, fp="abc")
+    admit(conn, ("scene", 5), "hook", clock=clock)
+    assert admit(conn, ("scene", 5), "reconcile", fingerprint="abc", clock=clock).skipped_unchanged
+    counts = admit_many(conn, [(("scene", 5), "abc", None)], "reconcile", clock=clock)
+    assert counts.skipped_unchanged == 1
+    assert waiting(conn) == [("scene:5", clock.now(), "hook")]
+
+
 def test_without_fingerprint_or_updated_at_it_always_admits(conn, clock):
     pushed(conn, 5)
     assert admit(conn, ("scene", 5), "hook", clock=clock).admitted
@@ -143,7 +152,9 @@ def test_unique_index_makes_a_second_waiting_row_impossible(conn, clock):
 
 
 @pytest.mark.parametrize("sql, params", [
-    (f"SELECT _id, due_at, rank, data FROM {JOBS} WHERE target = ? AND status < 2", ("scene:1",)),
+    (f"SELECT _id FROM {JOBS} WHERE target = ? AND status < 2", ("scene:1",)),
+    (f"SELECT target, _id, due_at, rank FROM {JOBS} WHERE status < 2 AND target IN (?,?,?)", ("scene:1", "a", "b")),
+    ("SELECT scene_id, content_fp, stash_updated_at FROM sync_state WHERE scene_id IN (?,?)", (1, 2)),
     ("SELECT content_fp, stash_updated_at FROM sync_state WHERE scene_id = ?", (1,)),
     (f"SELECT _id, data FROM {JOBS} WHERE status < 2 AND rank = ? AND due_at <= ? ORDER BY due_at, _id LIMIT ?",
      (3, 1.0, 10)),

@@ -7,11 +7,18 @@ import json
 from core.errors import Ambiguous, NotInPlex, Permanent
 from core.redact import register_secret
 from sync_queue.admit import admit, admit_many
-from sync_queue.db import ACK_FAILED, JOBS, get_meta, set_meta
+from sync_queue.db import ACK_FAILED, JOBS, get_meta, immediate, set_meta
 from sync_queue.dlq import clear_failed, dead_letter, list_failed, purge_failed, retry_failed
 from sync_queue.jobs import ack, take_due
-from sync_queue.state import (SyncRecord, count_records, delete_record, get_record, iter_records, put_record,
-                              record_for_rating_key)
+from sync_queue.state import (
+    SyncRecord,
+    count_records,
+    delete_record,
+    get_record,
+    iter_records,
+    put_record,
+    record_for_rating_key,
+)
 from sync_queue.status import queue_status
 
 
@@ -30,8 +37,9 @@ def test_record_round_trip(conn):
 
 
 def test_record_replace_delete_iterate(conn):
-    for i in range(1, 2502):
-        put_record(conn, record(i))
+    with immediate(conn):
+        for i in range(1, 2502):
+            put_record(conn, record(i))
     put_record(conn, SyncRecord(5, content_fp="new", section_id="4", rating_key="77"))
     assert get_record(conn, 5).content_fp == "new" and get_record(conn, 5).rating_key == 77
     assert delete_record(conn, 6) and not delete_record(conn, 6)

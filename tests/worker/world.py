@@ -155,3 +155,6 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 30.0, step: float
             return True
         time.sleep(step)
     return predicate()
+
+
+ROOT_DIR = Path(__file__).resolve().parents[2]

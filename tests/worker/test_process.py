@@ -1,0 +1,119 @@
+"""The detached worker as a real process: spawn from a hook-like admission, one worker only,
+idle exit, SIGTERM, SIGKILL at random points, credentials never in argv/environment."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sync_queue.lock import is_held_by_other
+from tests.worker.world import ROOT_DIR, World, dlq_count, queue_numbers, wait_until
+from worker.process import LOG_NAME, ensure_worker, spawn_worker
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    monkeypatch.setenv("STASH2PLEX_DATA_DIR", str(tmp_path / "data"))
+    with World(tmp_path, scenes=10, seed=2, api_key="stash-api-key-42424242", sync_poster=False) as w:
+        yield w
+
+
+def _holder_pid(data_dir: Path) -> int:
+    return int((data_dir / "consumer.lock").read_text().split()[0])
+
+
+def test_hook_path_import_is_standard_library_only() -> None:
+    code = ("import sys, worker.process; heavy = [m for m in sys.modules if m.split('.')[0] in "
+            "('requests', 'plexapi', 'persistqueue', 'urllib3', 'stashapi', 'graphql', 'worker.loop')]; "
+            "print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT_DIR, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_hook_spawns_one_detached_worker_that_syncs_and_exits_idle(world: World) -> None:
+    world.admit_scenes()
+    conn = world.connection()
+    assert ensure_worker(world.data_dir, conn) is True
+    assert wait_until(lambda: is_held_by_other(world.data_dir), timeout=20)
+    pid = _holder_pid(world.data_dir)
+    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    environ = Path(f"/proc/{pid}/environ").read_bytes()
+    assert conn.session_cookie
+    for secret in (conn.session_cookie, world.plugin_config["plex_token"], "stash-api-key-42424242"):
+        assert secret.encode() not in cmdline and secret.encode() not in environ
+    assert os.getsid(pid) == pid  # its own session: Stash's hook is not kept waiting
+    assert ensure_worker(world.data_dir, conn) is False  # a second hook meanwhile spawns nothing
+    assert wait_until(lambda: world.wrong_scenes() == [], timeout=30)
+    started = time.monotonic()
+    assert wait_until(lambda: not is_held_by_other(world.data_dir), timeout=30)  # idle exit (worker_idle_s=5)
+    assert time.monotonic() - started < 25
+    log = (world.data_dir / LOG_NAME).read_text()
+    assert "Worker exiting (idle)" in log and conn.session_cookie not in log
+    assert dlq_count(world.data_dir) == 0 and queue_numbers(world.data_dir)["waiting"] == 0
+
+
+def test_racing_spawns_leave_exactly_one_consumer(world: World) -> None:
+    world.admit_scenes()
+    procs = [spawn_worker(world.data_dir, world.connection(), {"idle_s": 0.5}) for _ in range(3)]
+    codes = [p.wait(timeout=60) for p in procs]
+    assert codes == [0, 0, 0]
+    log = (world.data_dir / LOG_NAME).read_text()
+    assert log.count("Worker started") == 1
+    assert world.wrong_scenes() == [] and Counter(w["query"].get("id") for w in world.plex_writes()).most_common(1)[0][1] == 1
+
+
+def test_sigterm_finishes_the_current_job_and_keeps_the_rest(world: World) -> None:
+    world.admit_scenes()
+    world.plex.set_faults(latency_ms=150)
+    proc = spawn_worker(world.data_dir, world.connection(), {"idle_s": 0.5})
+    assert wait_until(lambda: len(world.plex_writes()) >= 1, timeout=30)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=15) == 0
+    st = queue_numbers(world.data_dir)
+    assert st["in_progress"] == 0 and 0 < st["waiting"] < 10 and dlq_count(world.data_dir) == 0
+    assert st["pushed_total"] + st["waiting"] == 10
+    assert "Worker exiting (stop)" in (world.data_dir / LOG_NAME).read_text()
+
+
+def test_disabled_plugin_drains_nothing(world: World) -> None:
+    world.configure(enabled=False)
+    world.admit_scenes()
+    proc = spawn_worker(world.data_dir, world.connection(), {"idle_s": 0.5})
+    assert proc.wait(timeout=30) == 0
+    assert queue_numbers(world.data_dir)["waiting"] == 10 and world.plex_writes() == []
+
+
+def test_sigkill_at_random_points_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STASH2PLEX_DATA_DIR", str(tmp_path / "data"))
+    kills = 5
+    rng = random.Random(1234)
+    with World(tmp_path, scenes=300, seed=9, sync_poster=False) as w:
+        w.admit_scenes()
+        done_before = 0
+        for _ in range(kills):
+            proc = spawn_worker(w.data_dir, w.connection(), {"idle_s": 0.5})
+            target = done_before + rng.randint(5, 40)
+            wait_until(lambda t=target, p=proc: len(w.plex_writes()) >= t or p.poll() is not None, timeout=60, step=0.01)
+            time.sleep(rng.uniform(0, 0.05))
+            proc.kill()
+            proc.wait(timeout=10)
+            done_before = len(w.plex_writes())
+        unfinished = queue_numbers(w.data_dir)
+        assert unfinished["waiting"] > 0  # every kill landed mid-drain
+        final = spawn_worker(w.data_dir, w.connection(), {"idle_s": 0.5})
+        assert final.wait(timeout=120) == 0
+        assert w.wrong_scenes() == [] and dlq_count(w.data_dir) == 0
+        st = queue_numbers(w.data_dir)
+        assert st["waiting"] == 0 and st["in_progress"] == 0 and st["pushed_total"] == 300
+        per_item = Counter(r["query"].get("id") for r in w.plex_writes())
+        duplicates = sum(n - 1 for n in per_item.values())
+        assert len(per_item) == 300 and duplicates <= kills
