@@ -127,25 +127,21 @@ def admit(conn: sqlite3.Connection, target: Target, reason: str, *, due_at: floa
         return _admit_one(conn, target, rank, due, now, fingerprint, updated_at)
 
 
-_Item = tuple[str, str, int, str | None, str | None]  # key, kind, id, fingerprint, updated_at
-
-
+_Item = tuple[str, int, str | None, str | None]  # kind, id, fingerprint, updated_at
 _KIND_SET = frozenset(KINDS)
 
 
 def _normalise(item: AdmitItem) -> _Item:
-    """Any accepted item form → (key, kind, id, fingerprint, updated_at). Hot in bulk paths."""
-    fp = upd = None
+    """Any accepted item form → (kind, id, fingerprint, updated_at). Hot in bulk paths."""
     if type(item) is int:
-        kind, tid = "scene", item
-    elif len(item) == 3 and type(item[0]) is tuple:  # type: ignore[arg-type]
+        return "scene", item, None, None
+    if len(item) == 3 and type(item[0]) is tuple:  # type: ignore[arg-type]
         (kind, tid), fp, upd = item  # type: ignore[misc]
-        tid = int(tid)
     else:
-        kind, tid = item[0], int(item[1])  # type: ignore[index]
+        kind, tid, fp, upd = item[0], item[1], None, None  # type: ignore[index]
     if kind not in _KIND_SET:
         raise ValueError(f"unknown target kind {kind!r}; expected one of {KINDS}")
-    return f"{kind}:{tid}", kind, tid, fp, upd
+    return kind, int(tid), fp, upd
 
 
 _IN_BATCH = 500  # placeholders per IN (...) probe; well under every SQLite variable limit
@@ -169,16 +165,19 @@ def _admit_chunk(conn: sqlite3.Connection, batch: list[_Item], rank: int, due: f
                  counts: AdmitCounts) -> None:
     """`_admit_one` for a chunk inside one transaction, decided from a few IN-list index probes
     (sync records first: in the common reconcile case nothing changed and nothing else is read)."""
-    records = {r[0]: (r[1], r[2]) for r in _probe(
+    get = {r[0]: (r[1], r[2]) for r in _probe(
         conn, "SELECT scene_id, content_fp, stash_updated_at FROM sync_state WHERE scene_id IN ({})",
-        list({it[2] for it in batch if it[1] == "scene" and (it[3] is not None or it[4] is not None)}))}
-    rest: list[_Item] = []
-    for it in batch:
-        if (it[3] is not None or it[4] is not None) and it[1] == "scene" and _unchanged_rec(
-                records.get(it[2]), it[3], it[4]):
-            counts.skipped_unchanged += 1
-        else:
-            rest.append(it)
+        list({it[1] for it in batch if it[0] == "scene" and (it[2] is not None or it[3] is not None)}))}.get
+    rest: list[tuple[str, str, int]] = []
+    skipped = 0
+    for kind, tid, fp, upd in batch:
+        if kind == "scene" and (fp is not None or upd is not None):
+            rec = get(tid)
+            if rec is not None and (rec[0] == fp if fp is not None else (rec[1] is not None and rec[1] == upd)):
+                skipped += 1
+                continue
+        rest.append((f"{kind}:{tid}", kind, tid))
+    counts.skipped_unchanged += skipped
     if not rest:
         return
     waiting = {r[0]: (r[1], r[2], r[3]) for r in _probe(
@@ -186,7 +185,7 @@ def _admit_chunk(conn: sqlite3.Connection, batch: list[_Item], rank: int, due: f
         list({it[0] for it in rest}))}
     reason = REASONS[rank]
     insert = f"INSERT INTO {JOBS} (data, timestamp, status, target, due_at, rank) VALUES (?, ?, 1, ?, ?, ?)"
-    for key, kind, tid, _fp, _upd in rest:
+    for key, kind, tid in rest:
         hit = waiting.get(key)
         if hit is not None:
             counts.coalesced += 1
@@ -218,8 +217,9 @@ def admit_many(conn: sqlite3.Connection, items: Iterable[AdmitItem], reason: str
             _admit_chunk(conn, batch, rank, due, now, counts)
         batch.clear()
 
+    append = batch.append
     for item in items:
-        batch.append(_normalise(item))
+        append(_normalise(item))
         if len(batch) >= chunk:
             flush()
     if batch:

@@ -67,7 +67,7 @@ def index_entry(sha256: str, epoch: int, commit: str = "") -> str:
     date = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(epoch))
     lines = [f"- id: {catalog.PLUGIN_ID}", f"  name: {q(catalog.PLUGIN_NAME)}", "  metadata:",
              f"    description: {q(catalog.DESCRIPTION)}", f"  version: {q(version)}", f"  date: {q(date)}",
-             f"  path: {catalog.PLUGIN_ID}.zip", f"  sha256: {sha256}", "  requires:"]
+             f"  path: {catalog.PLUGIN_ID}.zip", f"  sha256: {q(sha256)}", "  requires:"]
     lines += [f"    - {r}" for r in REQUIRES]
     return "\n".join(lines) + "\n"
 

@@ -1,19 +1,20 @@
 """One scene job: desired state → unchanged? ack free : locate + push → record → ack.
 
-Success is recorded only after Plex confirmed the write (LESSONS 10); a crash between the write
-and the record at worst repeats an idempotent write. Failures are raised as core.errors and
-routed by `worker.errors_policy.route`.
+Split in three so the network part can overlap (worker.pipeline): `prepare` and `finish` run in
+the main thread (they read and write the database), `push_once` in a pool thread. Success is
+recorded only after Plex confirmed the write (LESSONS 10); a crash between the write and the
+record at worst repeats an idempotent write. Failures are routed by `worker.route.route`.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
-from core.errors import NotInPlex, SyncError, Transient
+from core.errors import NotInPlex, SyncError
 from worker.context import WorkerContext
 
-INLINE_WRITE_RETRIES = 1  # a timed-out write is retried at once (writes are idempotent)
 NF_TABLE = "worker_not_found"
 _NF_SCHEMA = (f"CREATE TABLE IF NOT EXISTS {NF_TABLE} (scene_id INTEGER PRIMARY KEY, first_seen REAL NOT NULL, "
               "scan_requested INTEGER NOT NULL DEFAULT 0)")
@@ -25,57 +26,74 @@ def ensure_tables(ctx: WorkerContext) -> None:
     ctx.db.execute(_NF_SCHEMA)
 
 
-def process_scene(ctx: WorkerContext, scene: dict[str, Any]) -> str:
-    """Bring Plex in line with `scene`; returns UNCHANGED / PUSHED / EXCLUDED or raises SyncError."""
+@dataclass
+class Prepared:
+    """A scene that needs a push: everything decided in the main thread before the network part."""
+
+    job: Any
+    scene: dict[str, Any]
+    desired: Any
+    record: Any
+    location: Any
+    tries: int = 0
+    relocated: bool = False
+
+
+@dataclass
+class PushResult:
+    outcome: Any = None
+    error: BaseException | None = None
+    elapsed: float = 0.0
+
+
+def prepare(ctx: WorkerContext, job: Any, scene: dict[str, Any]) -> Prepared | str:
+    """Desired state, unchanged check and locate (main thread: these read the database).
+    Returns EXCLUDED / UNCHANGED, or what to push; raises SyncError (NotInPlex, Ambiguous …)."""
     from plex.desired import desired_state
+    from plex.locate import locate
     from sync_queue.state import get_record
 
     desired = desired_state(scene, ctx.settings)
     if desired is None:
         return EXCLUDED
-    sid = int(scene["id"])
-    record = get_record(ctx.db, sid)
+    record = get_record(ctx.db, int(scene["id"]))
     if record is not None and record.content_fp == desired.content_fp:
         return UNCHANGED
-    location, outcome = _locate_and_push(ctx, scene, desired, record)
-    _record(ctx, scene, desired, location, outcome)
-    return PUSHED
+    location = locate(ctx.server(), ctx.index(), scene, record, ctx.settings)
+    return Prepared(job, scene, desired, record, location)
 
 
-def _locate_and_push(ctx: WorkerContext, scene: dict[str, Any], desired: Any, record: Any) -> tuple[Any, Any]:
+def relocate(ctx: WorkerContext, prep: Prepared) -> None:
+    """The remembered item vanished or changed file: forget it and resolve by path once."""
     from plex.locate import locate
-    from plex.writer import StaleLocation, push
 
-    server = ctx.server()
-    location = locate(server, ctx.index(), scene, record, ctx.settings)
-    tries = 0
-    while True:
-        assert ctx.pacer is not None and ctx.stats is not None
-        ctx.pacer.wait()
-        start = time.monotonic()
-        try:
-            outcome = push(server, location, desired, record, ctx.settings, ctx.stash.fetch_image)
-        except StaleLocation:
-            if tries > 0:
-                raise
-            ctx.index().remove(location.rating_key)
-            location = locate(server, ctx.index(), scene, None, ctx.settings)
-            tries += 1
-            continue
-        except Transient:
-            ctx.pacer.record(time.monotonic() - start, ok=False)
-            if tries >= INLINE_WRITE_RETRIES:
-                raise
-            tries += 1
-            ctx.stats.add("write_retries")
-            continue
-        elapsed = time.monotonic() - start
-        if outcome.requests:
-            ctx.pacer.record(elapsed / outcome.requests, ok=True)
-            ctx.stats.latency(elapsed, outcome.requests)
-        ctx.stats.add("plex_requests", outcome.requests)
-        ctx.stats.set(pace_s=round(ctx.pacer.delay, 3))
-        return location, outcome
+    ctx.index().remove(prep.location.rating_key)
+    prep.location = locate(ctx.server(), ctx.index(), prep.scene, None, ctx.settings)
+    prep.relocated = True
+
+
+def push_once(ctx: WorkerContext, prep: Prepared) -> PushResult:
+    """The network part (runs in a pool thread): one writer push. Never touches the database."""
+    from plex.writer import push
+
+    start = time.monotonic()
+    try:
+        outcome = push(ctx.server(), prep.location, prep.desired, prep.record, ctx.settings, ctx.stash.fetch_image)
+    except BaseException as exc:  # handed to the main thread, which routes it
+        return PushResult(error=exc, elapsed=time.monotonic() - start)
+    return PushResult(outcome=outcome, elapsed=time.monotonic() - start)
+
+
+def finish(ctx: WorkerContext, prep: Prepared, result: PushResult) -> None:
+    """Plex confirmed: feed the pacer and stats, then record what was pushed (LESSONS 10)."""
+    assert ctx.pacer is not None and ctx.stats is not None
+    outcome = result.outcome
+    if outcome.requests:
+        ctx.pacer.record(result.elapsed / outcome.requests, ok=True)
+        ctx.stats.latency(result.elapsed, outcome.requests)
+    ctx.stats.add("plex_requests", outcome.requests)
+    ctx.stats.set(pace_s=round(ctx.pacer.delay, 3))
+    _record(ctx, prep.scene, prep.desired, prep.location, outcome)
 
 
 def _record(ctx: WorkerContext, scene: dict[str, Any], desired: Any, location: Any, outcome: Any) -> None:

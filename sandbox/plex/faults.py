@@ -11,6 +11,9 @@
 - busy_ms: extra delay on writes only, like Plex's locked SQLite database.
 - scan_delay_ms: `refresh` answers at once and the scan lands later (real scans are async).
 - seed: makes error_rate / jitter reproducible.
+- error_count: only the next N matching requests get error_status, then the server recovers
+  (transient failures for retry tests, without timing).
+- methods: e.g. ["PUT", "POST"]: faults apply to those HTTP methods only (not to `down` as seconds).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 KNOWN = ("latency_ms", "jitter_ms", "error_status", "error_rate", "down", "hang", "drop_after_apply",
-         "busy_ms", "scan_delay_ms", "seed")
+         "busy_ms", "scan_delay_ms", "seed", "error_count", "methods")
 
 
 @dataclass
@@ -36,14 +39,29 @@ class Faults:
     busy_ms: float = 0.0
     scan_delay_ms: float = 0.0
     seed: int | None = None
+    error_count: int | None = None
+    methods: list[str] | None = None
     rng: random.Random = field(default_factory=random.Random, repr=False)
     cleared: threading.Event = field(default_factory=threading.Event, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name in KNOWN}
 
+    def applies(self, method: str) -> bool:
+        return self.methods is None or method in self.methods
+
     def should_error(self) -> bool:
-        return self.error_status is not None and (self.error_rate >= 1 or self.rng.random() < self.error_rate)
+        if self.error_status is None:
+            return False
+        with self._lock:
+            if self.error_count is not None and self.error_count <= 0:
+                return False
+            if not (self.error_rate >= 1 or self.rng.random() < self.error_rate):
+                return False
+            if self.error_count is not None:
+                self.error_count -= 1
+            return True
 
     def delay_s(self, write: bool) -> float:
         extra = self.rng.uniform(0, self.jitter_ms) if self.jitter_ms > 0 else 0.0
@@ -70,6 +88,11 @@ def parse_faults(raw: dict[str, Any]) -> Faults:
     faults.down = bool(down) if isinstance(down, bool) or down is None else float(down)
     faults.hang = bool(raw.get("hang", False))
     faults.drop_after_apply = bool(raw.get("drop_after_apply", False))
+    if raw.get("error_count") is not None:
+        faults.error_count = max(0, int(raw["error_count"]))
+    if raw.get("methods") is not None:
+        methods = raw["methods"]
+        faults.methods = [str(m).upper() for m in ([methods] if isinstance(methods, str) else methods)]
     if raw.get("seed") is not None:
         faults.seed = int(raw["seed"])
         faults.rng = random.Random(faults.seed)

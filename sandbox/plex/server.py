@@ -25,6 +25,7 @@ from sandbox.plex.store import PlexStore
 
 _SECRET_PARAMS = {"x-plex-token"}
 _NO_AUTH = {"identity"}
+_NO_FAULTS = Faults()
 
 
 class _Server(ThreadingHTTPServer):
@@ -75,7 +76,9 @@ class _Handler(BaseHTTPRequestHandler):
         params = parse_qsl(url.query, keep_blank_values=True)
         sandbox._log_request(method, url.path, params)
         faults = sandbox._faults
-        if faults.down is True:
+        if not faults.applies(method):
+            faults = _NO_FAULTS
+        if faults.down is not False:  # also kills keep-alive connections accepted before going down
             self._reset()
             return
         if faults.hang:

@@ -115,6 +115,14 @@ class StashSandbox:
                 self.data.hook_events.clear()
         return events
 
+    def scan_new_file(self, path: str) -> Scene:
+        """A library scan found `path`: new untitled scene without cover, `Scene.Create.Post` (input null)."""
+        return self.data.scan_new_file(path)
+
+    def generate_cover(self, scene_id: int, image: bytes | None = None) -> Scene:
+        """The Generate task made the screenshot: bytes change, updated_at and `?t=` do not, no hook."""
+        return self.data.generate_cover(scene_id, image)
+
     def set_plugin_config(self, plugin_id: str, values: dict[str, Any]) -> None:
         with self.data.lock:
             self.data.plugin_config[plugin_id] = dict(values)

@@ -183,11 +183,12 @@ def run(query: str, variables: dict | None, operation_name: str | None, ctx: Ctx
     doc, errors = prepare(query)
     if doc is None:
         return 422, {"errors": [e.formatted for e in errors], "data": None}
-    fast = execute_query(schema(), doc, operation_name, variables, ctx)
-    if fast is not None:
-        return 200, {"data": fast}
-    result = execute(schema(), doc, context_value=ctx, variable_values=variables or {},
-                     operation_name=operation_name)
+    with ctx.world.lock:  # one consistent snapshot per request (lazy views read the world late)
+        fast = execute_query(schema(), doc, operation_name, variables, ctx)
+        if fast is not None:
+            return 200, {"data": fast}
+        result = execute(schema(), doc, context_value=ctx, variable_values=variables or {},
+                         operation_name=operation_name)
     body: dict[str, Any] = {}
     if result.data is None and result.errors and all(e.path is None for e in result.errors):
         # request errors (bad variables, unknown operation): gqlgen answers 422 for these too

@@ -227,6 +227,39 @@ class World:
             fields = sorted(input) if isinstance(input, dict) else []
         self.hook_events.append({"type": hook_type, "id": obj_id, "input": input, "inputFields": fields})
 
+    # ---- library events that are not mutations ---------------------------------------------
+    def scan_new_file(self, path: str, duration: float = 600.0, size: int = 500 * 1_048_576) -> Scene:
+        """A scan found a new video: a scene with no title and NO cover yet, `Scene.Create.Post`
+        with input null (Stash fires it before the screenshot is generated)."""
+        with self.lock:
+            now, ts = self.now()
+            fid = max(self.files, default=0) + 1
+            sid = max(self.scenes, default=0) + 1
+            self.files[fid] = File(fid, path, size, duration, 1920, 1080, now, now)
+            scene = Scene(sid, None, None, None, None, (), None, None, False, now, now, ts, (fid,), None, (), (),
+                          (), (), has_cover=False)
+            self.scenes[sid] = scene
+            self.fire("Scene.Create.Post", sid, None)
+            return scene
+
+    def generate_cover(self, scene_id: int, image: bytes | None = None) -> Scene:
+        """The Generate task wrote the screenshot: cover bytes change, `updated_at` (and so the
+        screenshot URL's `?t=`) does not, and no hook fires."""
+        with self.lock:
+            scene = self.scenes[int(scene_id)]
+            scene.has_cover = True
+            scene.cover = image
+            return scene
+
+    def move_file(self, file_id: int, new_path: str) -> Scene | None:
+        """A file moved or was renamed on disk and a scan noticed: `Scene.Update.Post` with input null."""
+        with self.lock:
+            self.files[file_id].path = new_path
+            owner = next((s for s in self.scenes.values() if file_id in s.file_ids), None)
+            if owner is not None:
+                self.fire("Scene.Update.Post", owner.id, None)
+            return owner
+
     # ---- jobs -----------------------------------------------------------------------------
     def add_job(self, description: str, status: str = "RUNNING", progress: float | None = None) -> Job:
         with self.lock:

@@ -23,7 +23,9 @@ HOOKS = ["Scene.Create.Post", "Scene.Update.Post", "Scene.Destroy.Post", "Perfor
 
 
 def manifest() -> dict:
-    return parse(MANIFEST.read_text(encoding="utf-8"))
+    value = parse(MANIFEST.read_text(encoding="utf-8"))
+    assert isinstance(value, dict)
+    return value
 
 
 def test_manifest_is_up_to_date():

@@ -22,13 +22,12 @@ def scalar(text: str) -> str:
     return text
 
 
-def parse(text: str) -> dict:
+def parse(text: str) -> object:
     lines = [(len(raw) - len(raw.lstrip(" ")), raw.strip()) for raw in text.splitlines()
              if raw.strip() and not raw.lstrip().startswith("#")]
     assert all("\t" not in raw for raw in text.splitlines())
     value, end = _block(lines, 0, 0)
     assert end == len(lines), f"trailing content at line {end}"
-    assert isinstance(value, dict)
     return value
 
 

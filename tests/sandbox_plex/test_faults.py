@@ -80,6 +80,8 @@ def test_down_for_seconds_refuses_connections_then_recovers(sandbox, plex):
     with pytest.raises(requests.exceptions.ConnectionError) as info:
         PlexServer(sandbox.url, sandbox.token, timeout=5)
     assert "refused" in str(info.value).lower()
+    with pytest.raises(requests.exceptions.ConnectionError):
+        plex.library.section("Movies")  # a pooled keep-alive connection dies too
     sandbox.clear_faults()
     assert PlexServer(sandbox.url, sandbox.token, timeout=5).friendlyName
     sandbox.set_faults(down=0.2)  # comes back by itself, on the same port
@@ -125,9 +127,11 @@ def test_busy_delays_writes_only_and_a_timed_out_write_still_lands(sandbox, plex
 
 def test_scan_delay_makes_refresh_asynchronous(sandbox, plex):
     rk = sandbox.add_item("Other Videos", "/media/other/new/a.mp4", scanned=False)
-    sandbox.set_faults(scan_delay_ms=150)
+    sandbox.set_faults(scan_delay_ms=300)
     section = plex.library.section("Other Videos")
     section.update(path="/media/other/new")
+    sections = requests.get(sandbox.url + "/library/sections", headers={"X-Plex-Token": sandbox.token}, timeout=5)
+    assert 'refreshing="1"' in sections.text  # real scans are asynchronous; clients can see them running
     assert _wait_for(lambda: sandbox.item_state(rk)["scanned"])
     assert [m.ratingKey for m in section.all()] == [int(rk)]
 
@@ -137,3 +141,16 @@ def test_unknown_fault_is_rejected(sandbox):
         sandbox.set_faults(latency=5)
     resp = requests.post(sandbox.url + "/_sandbox/faults", json={"dwon": True}, timeout=5)
     assert resp.status_code == 400 and "unknown fault" in resp.json()["error"]
+
+
+def test_error_count_recovers_and_methods_limit_faults(sandbox, plex):
+    rk = sandbox.add_item("Movies", "/media/movies/x.mkv")
+    movie = plex.fetchItem(int(rk))
+    sandbox.set_faults(error_status=503, error_count=2, methods=["PUT"])
+    assert plex.library.section("Movies").all()  # GETs untouched
+    for _ in range(2):
+        with pytest.raises(BadRequest):
+            movie.editTitle("retry me")
+    movie.editTitle("third time lucky")
+    assert sandbox.item_state(rk)["fields"]["title"] == "third time lucky"
+    assert sandbox.faults_state()["error_count"] == 0

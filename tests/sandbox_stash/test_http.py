@@ -198,3 +198,21 @@ def test_bad_json_body_is_400(box: StashSandbox) -> None:
 def test_get_graphql_query_string(box: StashSandbox) -> None:
     resp = requests.get(box.url + "/graphql", params={"query": d.VERSION}, timeout=10)
     assert resp.json()["data"]["version"]["version"].startswith("v")
+
+
+def test_concurrent_reads_and_writes_stay_consistent() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with StashSandbox(scenes=60, seed=9) as box:
+        def work(i: int) -> int:
+            if i % 3 == 0:
+                res = post(box.url, d.SCENE_UPDATE, {"input": {"id": str(i % 50 + 1), "tag_ids": [str(i % 7 + 1)]}})
+            elif i % 3 == 1:
+                res = post(box.url, d.FIND_SCENES, {"filter": {"per_page": -1}})
+            else:
+                res = post(box.url, d.FIND_TAGS, {"filter": {"per_page": -1}})
+            assert "errors" not in res.json(), res.text[:300]
+            return res.status_code
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            assert set(pool.map(work, range(60))) == {200}

@@ -182,3 +182,22 @@ def test_mutations_record_the_hooks_stash_would_fire(fresh: StashSandbox) -> Non
     assert isinstance(events[3]["input"], list) and events[4]["inputFields"] == ["code", "id"]
     assert events[-1]["input"]["path"] == path and events[-1]["input"]["id"] == "6"
     assert fresh.hook_events() == []
+
+
+def test_scan_then_generate_changes_cover_bytes_but_not_the_url(fresh: StashSandbox, clock: FakeClock) -> None:
+    import urllib.request
+
+    clock.advance(30)
+    new = fresh.scan_new_file("/stash/media/new/Fresh.mp4")
+    assert fresh.hook_events()[-1] == {"type": "Scene.Create.Post", "id": new.id, "input": None, "inputFields": []}
+    before = scene(fresh, str(new.id))
+    assert before["title"] is None and before["files"][0]["basename"] == "Fresh.mp4"
+    default = urllib.request.urlopen(before["paths"]["screenshot"]).read()
+    clock.advance(30)
+    fresh.generate_cover(new.id)
+    after = scene(fresh, str(new.id))
+    assert after["paths"]["screenshot"] == before["paths"]["screenshot"]
+    assert urllib.request.urlopen(after["paths"]["screenshot"]).read() != default
+    moved = fresh.data.move_file(new.file_ids[0], "/stash/media/moved/Fresh.mp4")
+    assert moved is not None and fresh.hook_events()[-1]["input"] is None
+    assert scene(fresh, str(new.id))["files"][0]["path"] == "/stash/media/moved/Fresh.mp4"
