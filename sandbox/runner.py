@@ -15,9 +15,12 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from core.paths import DATA_DIR_ENV
 
 REPO = Path(__file__).resolve().parent.parent
 PLUGIN_SCRIPT = REPO / "Stash2Plex.py"
@@ -85,13 +88,44 @@ def plugin_env(env: dict[str, str] | None = None) -> dict[str, str]:
     return out
 
 
+def _communicate(proc: subprocess.Popen, payload: bytes, timeout: float, eof_grace: float) -> tuple[bytes, bytes]:
+    """Feed stdin, read both pipes to EOF like Stash; detect a child that exited while a
+    grandchild still holds its stdout (Stash would keep the hook 'running' until that one exits)."""
+    deadline = time.monotonic() + timeout
+    exited_at: float | None = None
+    first = True
+    while True:
+        try:
+            out, err = proc.communicate(payload if first else None, timeout=0.1)
+            return out, err
+        except subprocess.TimeoutExpired:
+            first = False
+        now = time.monotonic()
+        if proc.poll() is not None:
+            exited_at = exited_at or now
+            if now - exited_at > eof_grace:
+                for pipe in (proc.stdout, proc.stderr):
+                    if pipe is not None:
+                        pipe.close()
+                raise PluginProtocolError(
+                    "the plugin exited but its stdout/stderr is still open in a child process: Stash waits "
+                    "for EOF, so the hook would block the user's save until that child exits")
+        if now > deadline:
+            proc.kill()
+            proc.wait()
+            raise subprocess.TimeoutExpired(proc.args, timeout)
+
+
 def run_plugin(stdin: dict[str, Any] | bytes | str, env: dict[str, str] | None = None, timeout: float = 60,
                *, script: str | Path | None = None, python: str | None = None,
-               cwd: str | Path | None = None, check_protocol: bool = True) -> PluginRun:
+               cwd: str | Path | None = None, check_protocol: bool = True, eof_grace: float = 2.0,
+               require_data_dir: bool = True) -> PluginRun:
     """Run the plugin once as Stash would → parsed output, error and log lines.
 
     `script` replaces Stash2Plex.py (tests of the runner itself); `cwd` defaults to a fresh
     temporary folder standing in for Stash's working directory (never the plugin folder).
+    STASH2PLEX_DATA_DIR must be set (in `env` or our environment) so a test never writes
+    into the repository's data/ folder; pass require_data_dir=False to allow that.
     """
     if isinstance(stdin, dict):
         payload = json.dumps(stdin).encode()
@@ -99,13 +133,18 @@ def run_plugin(stdin: dict[str, Any] | bytes | str, env: dict[str, str] | None =
         payload = stdin.encode()
     else:
         payload = stdin
+    child_env = plugin_env(env)
+    if require_data_dir and not child_env.get(DATA_DIR_ENV):
+        raise ValueError(f"set {DATA_DIR_ENV} (e.g. env={{'{DATA_DIR_ENV}': str(tmp_path)}}) so the plugin "
+                         "does not use the repository's data/ folder")
     exe = python or sys.executable
     target = Path(script) if script is not None else PLUGIN_SCRIPT
     with tempfile.TemporaryDirectory(prefix="stash-cwd-") as tmp:
-        proc = subprocess.run([exe, str(target)], input=payload, capture_output=True, timeout=timeout,
-                              cwd=str(cwd or tmp), env=plugin_env(env))
-    stdout = proc.stdout.decode("utf-8", errors="replace")
-    stderr = proc.stderr.decode("utf-8", errors="replace")
+        proc = subprocess.Popen([exe, str(target)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, cwd=str(cwd or tmp), env=child_env)
+        raw_out, raw_err = _communicate(proc, payload, timeout, eof_grace)
+    stdout = raw_out.decode("utf-8", errors="replace")
+    stderr = raw_err.decode("utf-8", errors="replace")
     if not check_protocol:
         try:
             parsed = parse_stdout(stdout)

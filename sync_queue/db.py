@@ -25,6 +25,7 @@ DB_FILE = "stash2plex.db"
 QUEUE_NAME = "jobs"  # persist-queue `name=`: its table is ack_queue_<name>
 JOBS = "ack_queue_jobs"
 SCHEMA_VERSION = 1
+NEEDS_REBUILD = "needs_rebuild"  # meta flag: sync_state was lost; the next reconcile rebuilds it
 BUSY_TIMEOUT_S = 30.0
 
 # persist-queue's AckStatus values (persistqueue.sqlackqueue.AckStatus), stored as integers.

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from typing import Any
 
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import SyncError
 from core.redact import redact
-from sync_queue.admit import admit_many, parse_key, target_key
+from sync_queue.admit import Target, admit_many, parse_key, target_key
 from sync_queue.db import ACK_FAILED, JOBS, immediate
 from sync_queue.jobs import MAX_ERROR_CHARS, Job
 
@@ -55,14 +56,19 @@ def failed_counts(conn: sqlite3.Connection) -> dict[str, int]:
     return dict(conn.execute("SELECT kind, COUNT(*) FROM sync_dlq GROUP BY kind ORDER BY kind").fetchall())
 
 
-def retry_failed(conn: sqlite3.Connection, clock: Clock = SYSTEM_CLOCK) -> int:
-    """Re-admit every dead-lettered target through `admit` (reason "retry") and empty the table.
-    One transaction: an entry is never lost between the two steps. Returns entries re-queued."""
+def retry_failed(conn: sqlite3.Connection, clock: Clock = SYSTEM_CLOCK, targets: Iterable[Target] | None = None) -> int:
+    """Re-admit dead-lettered targets (all, or just `targets`) through `admit` (reason "retry")
+    and remove their entries, in one transaction so an entry is never lost in between.
+    Returns the number of entries re-queued."""
     with immediate(conn):
-        targets = [parse_key(r[0]) for r in conn.execute("SELECT target FROM sync_dlq").fetchall()]
-        admit_many(conn, targets, "retry", clock=clock)
-        conn.execute("DELETE FROM sync_dlq")
-    return len(targets)
+        if targets is None:
+            keys = [r[0] for r in conn.execute("SELECT target FROM sync_dlq").fetchall()]
+        else:
+            wanted = [target_key(t) for t in targets]
+            keys = [k for k in wanted if conn.execute("SELECT 1 FROM sync_dlq WHERE target = ?", (k,)).fetchone()]
+        admit_many(conn, [parse_key(k) for k in keys], "retry", clock=clock)
+        conn.executemany("DELETE FROM sync_dlq WHERE target = ?", [(k,) for k in keys])
+    return len(keys)
 
 
 def clear_failed(conn: sqlite3.Connection) -> int:

@@ -121,14 +121,24 @@ def _merge_into_waiting(conn: sqlite3.Connection, job: Job, due_at: float, attem
 def retry_later(job: Job, due_at: float, error: str) -> None:
     """Put the same row back to waiting with attempts+1, the (redacted) error and a new due time —
     or fold it into a job admitted for the same target meanwhile."""
+    _back_to_waiting(job, due_at, error, charge=True)
+
+
+def release(job: Job, due_at: float, error: str) -> None:
+    """Like `retry_later` without charging an attempt (Plex down, auth failure, shutdown: not the
+    job's fault)."""
+    _back_to_waiting(job, due_at, error, charge=False)
+
+
+def _back_to_waiting(job: Job, due_at: float, error: str, charge: bool) -> None:
     conn = _conn_of(job._store)
     message = redact(error)[:MAX_ERROR_CHARS]
-    attempts = job.attempts + 1
+    attempts = job.attempts + 1 if charge else job.attempts
     with immediate(conn):
         if _merge_into_waiting(conn, job, float(due_at), attempts, message):
             return
         job.attempts, job.due_at, job.last_error = attempts, float(due_at), message
-        conn.execute(f"UPDATE {JOBS} SET data = ?, due_at = ?, rank = ?, status = 1 WHERE _id = ?",
+        conn.execute(f"UPDATE {JOBS} SET data = ?, due_at = ?, rank = ?, status = 1 WHERE _id = ? AND status = 2",
                      (json.dumps(job.payload()).encode("utf-8"), job.due_at, RANK.get(job.reason, 0), job.row_id))
 
 
@@ -190,6 +200,9 @@ class Consumer:
 
     def retry_later(self, job: Job, due_at: float, error: str) -> None:
         retry_later(job, due_at, error)
+
+    def release(self, job: Job, due_at: float, error: str) -> None:
+        release(job, due_at, error)
 
     def close(self) -> None:
         from sync_queue.consumer import close_consumer

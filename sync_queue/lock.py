@@ -9,10 +9,15 @@ aware of a lock this process already holds.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import time
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: msvcrt byte-range lock, also dropped by the OS when the holder dies
+    fcntl = None  # type: ignore[assignment]
+    import msvcrt
 
 LOCK_FILE = "consumer.lock"
 _HELD: dict[str, ConsumerLock] = {}
@@ -46,9 +51,10 @@ class ConsumerLock:
         if not _flock_nb(fd):
             os.close(fd)
             return False
-        with contextlib.suppress(OSError):
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode())
+        if fcntl is not None:  # on Windows the locked byte must stay unwritten
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
         _HELD[_key(self.data_dir)] = self
         return True
@@ -58,8 +64,7 @@ class ConsumerLock:
             return
         _HELD.pop(_key(self.data_dir), None)
         fd, self._fd = self._fd, None
-        with contextlib.suppress(OSError):
-            fcntl.flock(fd, fcntl.LOCK_UN)
+        unlock(fd)
         os.close(fd)
 
     def __enter__(self) -> ConsumerLock:
@@ -71,16 +76,45 @@ class ConsumerLock:
         self.release()
 
 
+def try_lock(fd: int, shared: bool = False) -> bool:
+    """One non-blocking attempt at an OS lock on `fd` (flock; msvcrt on Windows)."""
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+        else:  # pragma: no cover - Windows
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        return True
+    except OSError:
+        return False
+
+
+def lock_blocking(fd: int) -> None:
+    """Wait for an exclusive OS lock on `fd` (released by closing the fd)."""
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return
+    while not try_lock(fd):  # pragma: no cover - Windows
+        time.sleep(0.02)
+
+
+def unlock(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        else:  # pragma: no cover - Windows
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+
 def _flock_nb(fd: int, tries: int = 5) -> bool:
     """Non-blocking exclusive lock; a few quick retries so a concurrent `is_held_by_other` probe
     (which holds a shared lock for microseconds) is not mistaken for a live consumer."""
     for attempt in range(tries):
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if try_lock(fd):
             return True
-        except BlockingIOError:
-            if attempt < tries - 1:
-                time.sleep(0.01)
+        if attempt < tries - 1:
+            time.sleep(0.01)
     return False
 
 
@@ -104,9 +138,9 @@ def is_held_by_other(data_dir: Path) -> bool:
     except FileNotFoundError:
         return False
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError:
-        return True
+        if not try_lock(fd, shared=True):
+            return True
+        unlock(fd)
+        return False
     finally:
         os.close(fd)  # closing drops our probe lock
-    return False

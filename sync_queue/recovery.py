@@ -9,7 +9,6 @@ A location we cannot write raises ConfigError saying what to change.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import sqlite3
 import time
@@ -22,9 +21,10 @@ from core.errors import ConfigError
 from core.paths import DATA_DIR_ENV
 from core.paths import data_dir as default_data_dir
 from sync_queue import db
+from sync_queue.lock import lock_blocking
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-NEEDS_REBUILD = "needs_rebuild"
+NEEDS_REBUILD = db.NEEDS_REBUILD
 
 
 class _Unusable(Exception):
@@ -123,7 +123,7 @@ def _init_lock(folder: Path) -> Iterator[None]:
     for an empty/corrupt one and a fresh database is never moved aside by a racing process."""
     fd = os.open(folder / ".db-init.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        lock_blocking(fd)
         yield
     finally:
         os.close(fd)

@@ -7,8 +7,8 @@ circuit is open no job is taken; one probe per breaker interval decides when to 
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,8 +16,9 @@ from core import stashlog
 from core.errors import AuthFailed, Permanent, ServerDown, SyncError
 from worker import fanout, handle
 from worker.context import WorkerContext
+from worker.pipeline import CONCURRENCY, run_scenes
 from worker.policy import backoff
-from worker.route import CONTINUE, STOP, put_back, route
+from worker.route import CONTINUE, STOP, put_back
 
 POLL_S = 0.5
 HEARTBEAT_S = 2.0
@@ -82,30 +83,24 @@ def _wait_for_breaker(ctx: WorkerContext) -> None:
         ctx.stats.flush()
 
 
-def maybe_reconcile(ctx: WorkerContext) -> None:
-    """Idle time: run the scheduled reconcile when its interval came round (one claimer wins)."""
+def maybe_reconcile(ctx: WorkerContext) -> bool:
+    """Idle time: run the scheduled reconcile when its interval came round (one claimer wins).
+    Its gaps enter the queue through admit(), so this same loop then drains them."""
     if not ctx.reconcile:
-        return
+        return False
     try:
-        from reconciliation.engine import ReconcileContext, reconcile
+        from reconciliation.engine import build_context, reconcile
         from reconciliation.scheduler import claim_if_due
     except ImportError:
-        return
+        return False
     if not claim_if_due(ctx.db, ctx.settings.reconcile_interval, ctx.clock):
-        return
-    from plex.locate import configured_sections
-
-    def refresh() -> int:
-        server = ctx.server()
-        return int(ctx.index().refresh(server, configured_sections(server, ctx.settings)))
-
-    rctx = ReconcileContext(conn=ctx.db, settings=ctx.settings, scenes=lambda after: ctx.stash.iter_scenes(after),
-                            index=ctx.index(), refresh_index=refresh,
-                            stash_requests=lambda: int(ctx.stash.requests_made), clock=ctx.clock)
+        return False
     try:
+        rctx = build_context(ctx.db, ctx.settings, ctx.stash, ctx.server(), ctx.clock)
         reconcile(rctx, ctx.settings.reconcile_scope)
     except SyncError as exc:
         stashlog.warning(f"Scheduled reconcile stopped: {exc}")
+    return True
 
 
 def _stash_failure(ctx: WorkerContext, jobs: list[Any], err: SyncError, streak: int) -> tuple[str, str]:
@@ -121,7 +116,8 @@ def _stash_failure(ctx: WorkerContext, jobs: list[Any], err: SyncError, streak: 
     return CONTINUE, ""
 
 
-def run_batch(ctx: WorkerContext, jobs: list[Any], summary: DrainSummary, state: dict[str, Any]) -> str:
+def run_batch(ctx: WorkerContext, pool: ThreadPoolExecutor, jobs: list[Any], summary: DrainSummary,
+              state: dict[str, Any]) -> str:
     """Process one batch; returns CONTINUE, DOWN or STOP (then `state['why']` / `['error']`)."""
     assert ctx.stats is not None and ctx.breaker is not None
     scene_jobs = [j for j in jobs if j.kind == "scene"]
@@ -141,50 +137,15 @@ def run_batch(ctx: WorkerContext, jobs: list[Any], summary: DrainSummary, state:
         verdict, why = _stash_failure(ctx, pending, err, state["stash_streak"])
         state.update(why=why, error=err)
         return verdict
-    for index, job in enumerate(scene_jobs):
-        if ctx.stop.is_set():
-            for rest in scene_jobs[index:]:
-                put_back(ctx, rest, ctx.clock.now(), "worker stopped")
-            return STOP
-        verdict = _one(ctx, job, by_id.get(job.target_id))
-        summary.processed += 1
-        if verdict != CONTINUE:
-            for rest in scene_jobs[index + 1:]:
-                put_back(ctx, rest, ctx.clock.now(), "not attempted")
-            return verdict
-    return CONTINUE
+    return run_scenes(ctx, pool, scene_jobs, by_id, summary)
 
 
-def _one(ctx: WorkerContext, job: Any, scene: dict[str, Any] | None) -> str:
-    assert ctx.stats is not None
-    if scene is None:
-        handle.scene_gone(ctx, job.target_id)
-        ctx.queue.ack(job)
-        ctx.stats.add("deleted")
-        return CONTINUE
-    try:
-        result = handle.process_scene(ctx, scene)
-    except SyncError as err:
-        return route(ctx, job, err)
-    except Exception as exc:  # a bug must not crash the worker in a loop: the job goes to Failed Jobs
-        stashlog.error(f"Unexpected error on scene {job.target_id}: {traceback.format_exc(limit=6)}")
-        return route(ctx, job, Permanent(f"unexpected error: {exc!r}"))
-    ctx.queue.ack(job)
-    ctx.stats.add({"pushed": "done", "unchanged": "skipped_unchanged", "excluded": "excluded"}[result])
-    return CONTINUE
-
-
-def drain(ctx: WorkerContext, stop_when_idle: bool = True,
-          progress: Callable[[DrainSummary], None] | None = None) -> DrainSummary:
-    """Drain due jobs. Foreground (`stop_when_idle`): return when nothing is due, or when Plex is
-    down. Background: wait for work; return after `ctx.idle_s` with nothing due soon."""
+def _loop(ctx: WorkerContext, pool: ThreadPoolExecutor, summary: DrainSummary, stop_when_idle: bool,
+          progress: Callable[[DrainSummary], None] | None) -> None:
     assert ctx.stats is not None and ctx.breaker is not None
-    handle.ensure_tables(ctx)
-    summary = DrainSummary(base=dict(ctx.stats.run))
     state: dict[str, Any] = {}
     idle_since: float | None = None
     last_beat = 0.0
-    ctx.stats.set(state="running", circuit=ctx.breaker.state)
     while not ctx.stop.is_set():
         now = ctx.clock.now()
         if now - last_beat >= HEARTBEAT_S:
@@ -210,7 +171,7 @@ def drain(ctx: WorkerContext, stop_when_idle: bool = True,
             ctx.sleep(POLL_S if nxt is None else max(0.01, min(POLL_S, nxt - now)))
             continue
         idle_since = None
-        verdict = run_batch(ctx, jobs, summary, state)
+        verdict = run_batch(ctx, pool, jobs, summary, state)
         _summary_from(ctx, summary)
         ctx.stats.set(circuit=ctx.breaker.state)
         ctx.stats.flush()
@@ -226,6 +187,18 @@ def drain(ctx: WorkerContext, stop_when_idle: bool = True,
             break
     else:
         summary.stopped = summary.stopped or "stop"
+
+
+def drain(ctx: WorkerContext, stop_when_idle: bool = True,
+          progress: Callable[[DrainSummary], None] | None = None) -> DrainSummary:
+    """Drain due jobs. Foreground (`stop_when_idle`): return when nothing is due, or when Plex is
+    down. Background: wait for work; return after `ctx.idle_s` with nothing due soon."""
+    assert ctx.stats is not None and ctx.breaker is not None
+    handle.ensure_tables(ctx)
+    summary = DrainSummary(base=dict(ctx.stats.run))
+    ctx.stats.set(state="running", circuit=ctx.breaker.state)
+    with ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="push") as pool:
+        _loop(ctx, pool, summary, stop_when_idle, progress)
     _summary_from(ctx, summary)
     if summary.stopped == "plex_down":
         summary.message = "Plex is unreachable; the remaining jobs stay queued and resume when it is back."

@@ -11,6 +11,7 @@ import socket
 import struct
 import threading
 import time
+import traceback
 from collections.abc import Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -106,9 +107,13 @@ class _Handler(BaseHTTPRequestHandler):
         if name not in _NO_AUTH and req.param("X-Plex-Token") != sandbox.token:
             self._reply(error(401))
             return
-        reply = sandbox._api.handle(name, args, req)
-        if name == "refresh" and reply.status == 200:
-            sandbox._start_scan(int(args["sid"]), req.param("path"))
+        try:
+            reply = sandbox._api.handle(name, args, req)
+            if name == "refresh" and reply.status == 200:
+                sandbox._start_scan(int(args["sid"]), req.param("path"))
+        except Exception:  # a sandbox bug: answer like a crashing Plex and keep the trace for the test
+            sandbox.server_errors.append(traceback.format_exc())
+            reply = error(500)
         if write and faults.drop_after_apply and reply.status < 300:
             self._reset()
             return
@@ -160,6 +165,7 @@ class PlexSandbox:
         self._log_lock = threading.Lock()
         self._stopping = threading.Event()
         self._timers: list[threading.Timer] = []
+        self.server_errors: list[str] = []  # tracebacks of sandbox bugs (answered with 500)
 
     # -- lifecycle --------------------------------------------------------------------------------
     def start(self) -> str:

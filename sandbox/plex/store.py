@@ -225,20 +225,22 @@ class PlexStore:
         sha = hashlib.sha1(data).hexdigest() if data is not None else None
         with self.lock:
             item = self.item(rating_key)
+            if sha is None:  # Plex could not download `url` (e.g. it lacks Stash's credentials): no change
+                if kind == "posters":
+                    item.poster_url = url
+                else:
+                    item.art_url = url
+                return None
             now = self.now()
             item.bump(now)
             if kind == "posters":
-                item.poster_url = url
-                if sha:
-                    item.poster_sha1 = sha
-                    item.posters.append(sha)
+                item.poster_url, item.poster_sha1 = url, sha
+                item.posters.append(sha)
                 item.thumb_at = item.updated_at
                 item.locked.add("thumb")
             else:
-                item.art_url = url
-                if sha:
-                    item.art_sha1 = sha
-                    item.arts.append(sha)
+                item.art_url, item.art_sha1 = url, sha
+                item.arts.append(sha)
                 item.art_at = item.updated_at
                 item.locked.add("art")
             self._changed()

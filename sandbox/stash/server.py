@@ -119,6 +119,18 @@ class Handler(BaseHTTPRequestHandler):
     # ---- routing --------------------------------------------------------------------------
     def _dispatch(self) -> None:
         self._entry: dict[str, Any] | None = None
+        try:
+            self._route()
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True
+        except Exception as exc:  # noqa: BLE001 - a sandbox bug must surface as a visible 500, not a hang
+            self.close_connection = True
+            try:
+                self._json(500, {"errors": [{"message": f"sandbox internal error: {exc!r}"}], "data": None})
+            except OSError:
+                pass
+
+    def _route(self) -> None:
         st = self.server.state
         url = urlsplit(self.path)
         if url.path.startswith("/_sandbox/"):
@@ -198,6 +210,10 @@ class Handler(BaseHTTPRequestHandler):
                            "variables": json.loads((qs.get("variables") or ["null"])[0]),
                            "operationName": (qs.get("operationName") or [None])[0]}
             else:
+                ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+                if ctype != "application/json":  # gqlgen's POST transport only accepts JSON
+                    self._json(400, {"errors": [{"message": "transport not supported"}], "data": None})
+                    return
                 payload = json.loads(body or b"{}")
             if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
                 raise ValueError("no query")

@@ -190,3 +190,11 @@ def test_every_catalog_mode_is_routed():
     from tasks.dispatch import ROUTES
 
     assert set(ROUTES) == set(TASK_MODES)
+
+
+def test_cover_image_data_url_in_hook_input_is_read_whole(held):
+    """A cover change puts a base64 data URL (hundreds of KB) in the hook input: read all of it."""
+    cover = "data:image/jpeg;base64," + "A" * 2_000_000
+    doc = hook_doc("Scene.Update.Post", 41, {"id": "41", "cover_image": cover}, ["id", "cover_image"]).encode()
+    proc = run_real(doc, held)
+    assert proc.returncode == EXIT_OK and json.loads(proc.stdout)["output"]["admitted"] == 1

@@ -15,6 +15,7 @@ def sandbox(tmp_path, monkeypatch) -> Iterator[PlexSandbox]:
     monkeypatch.setenv("STASH2PLEX_DATA_DIR", str(tmp_path))
     with PlexSandbox() as sb:
         yield sb
+        assert sb.server_errors == [], sb.server_errors[0]  # every answer came from a route, not a crash
 
 
 @pytest.fixture

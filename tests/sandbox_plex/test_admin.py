@@ -122,3 +122,14 @@ def test_add_items_fast_path_scales(tmp_path):
                             for i in range(20_000))
         assert len(set(keys)) == 20_000
         assert sb.sections_state()[1]["items"] == 20_000
+
+
+def test_injected_clock_drives_timestamps():
+    from core.clock import FakeClock
+
+    clock = FakeClock(start=1_600_000_000)
+    with PlexSandbox(clock=clock) as sb:
+        rk = sb.add_item("Movies", "/media/movies/a.mkv")
+        assert sb.item_state(rk)["addedAt"] == 1_600_000_000
+        clock.advance(7 * 86400)
+        assert sb.edit_as_user(rk, fields={"title": "week later"})["updatedAt"] == 1_600_000_000 + 7 * 86400

@@ -3,6 +3,8 @@ recorded real Plex responses, and plexapi builds the same objects from both."""
 
 from __future__ import annotations
 
+import re
+from typing import Any
 from xml.etree import ElementTree
 
 import pytest
@@ -151,3 +153,57 @@ def test_summary_newlines_and_unicode_survive_xml(sandbox, plex):
     item = plex.fetchItem(int(rk))
     assert item.summary == 'line1\nline2\t"q" <&>'
     assert item.title == "Émoji 🎬 title" and item.locations == ["/media/other/ünï 🎬.mp4"]
+
+
+def _kind(value: str) -> str:
+    """Coarse value format: what plexapi's casts care about."""
+    for name, pattern in (("int", r"-?\d+"), ("float", r"-?\d+\.\d+"), ("date", r"\d{4}-\d{2}-\d{2}"),
+                          ("path", r"/\S*")):
+        if re.fullmatch(pattern, value):
+            return name
+    return "text"
+
+
+def _kinds(elem, path: str = "") -> dict[tuple[str, str], set[str]]:
+    here = f"{path}/{elem.tag}"
+    out: dict[tuple[str, str], set[str]] = {}
+    for name, value in elem.attrib.items():
+        out.setdefault((here, name), set()).add(_kind(value))
+    for child in elem:
+        for key, kinds in _kinds(child, here).items():
+            out.setdefault(key, set()).update(kinds)
+    return out
+
+
+@pytest.mark.parametrize(("recording", "path"), [("movie_library.json", "/library/sections/1/all?type=1"),
+                                                  ("metadata_108.json", "/library/metadata/{rk}")])
+def test_attribute_value_formats_match(sandbox, rec, seeded, recording, path):
+    real = _kinds(recorded.to_element(recorded.load(rec / recording)))
+    ours = _kinds(ElementTree.fromstring(_get(sandbox, path.format(rk=seeded["108"])).content))
+    # Values that differ by nature, not by format: ids we invent, and the section's own identity.
+    free = {"guid", "librarySectionUUID", "mediaTagVersion", "title2", "videoFrameRate", "videoProfile",
+            "bitrate", "aspectRatio", "audioChannels", "videoResolution", "width", "height", "size"}
+    mismatched = {key: (kinds, ours[key]) for key, kinds in real.items()
+                  if key in ours and key[1] not in free and not ours[key] <= kinds}
+    assert mismatched == {}
+
+
+def _json_types(obj: Any, path: str = "MediaContainer") -> dict[tuple[str, str], set[str]]:
+    out: dict[tuple[str, str], set[str]] = {}
+    for key, value in obj.items():
+        if isinstance(value, list):
+            for child in value:
+                for k, types in _json_types(child, f"{path}/{key}").items():
+                    out.setdefault(k, set()).update(types)
+        else:
+            out.setdefault((path, key), set()).add(type(value).__name__)
+    return out
+
+
+@pytest.mark.parametrize(("recording", "path"), [("movie_library.json", "/library/sections/1/all?type=1"),
+                                                  ("metadata_108.json", "/library/metadata/{rk}")])
+def test_json_value_types_match(sandbox, rec, seeded, recording, path):
+    real = _json_types(recorded.load(rec / recording))
+    ours = _json_types(_get(sandbox, path.format(rk=seeded["108"]), accept_json=True).json()["MediaContainer"])
+    mismatched = {key: (types, ours[key]) for key, types in real.items() if key in ours and ours[key] != types}
+    assert mismatched == {}

@@ -119,7 +119,8 @@ def test_drop_after_apply_changes_state_but_raises(sandbox, plex):
 def test_busy_delays_writes_only_and_a_timed_out_write_still_lands(sandbox, plex):
     rk = sandbox.add_item("Movies", "/media/movies/x.mkv")
     sandbox.set_faults(busy_ms=400)
-    assert plex.query(f"/library/metadata/{rk}", timeout=0.3) is not None
+    assert sandbox._faults.delay_s(write=False) == 0 and sandbox._faults.delay_s(write=True) == 0.4
+    assert plex.query(f"/library/metadata/{rk}", timeout=5) is not None
     with pytest.raises(requests.exceptions.ReadTimeout):
         plex.query(f"/library/sections/1/all?type=1&id={rk}&title.value=Late", method=plex._session.put, timeout=0.1)
     assert _wait_for(lambda: sandbox.item_state(rk)["fields"]["title"] == "Late")
@@ -154,3 +155,11 @@ def test_error_count_recovers_and_methods_limit_faults(sandbox, plex):
     movie.editTitle("third time lucky")
     assert sandbox.item_state(rk)["fields"]["title"] == "third time lucky"
     assert sandbox.faults_state()["error_count"] == 0
+
+
+def test_down_seconds_via_admin_api(sandbox):
+    resp = requests.post(sandbox.url + "/_sandbox/faults", json={"down": 0.3}, timeout=5)
+    assert resp.status_code == 200 and resp.json()["down"] == 0.3
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.get(sandbox.url + "/identity", timeout=5)
+    assert _wait_for(lambda: _listening(sandbox))

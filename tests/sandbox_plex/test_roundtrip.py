@@ -228,3 +228,21 @@ def test_stacked_parts_and_moved_files(sandbox, plex):
     sandbox.move_file(rk, "/media/other/renamed.mp4", parts=[])
     state = sandbox.item_state(rk)
     assert state["files"] == ["/media/other/renamed.mp4"] and state["updatedAt"] > before
+
+
+def test_partial_objects_reload_per_item_like_real_plex(sandbox, plex):
+    """A listing object with an empty attribute costs one GET when read (plexapi autoreload)."""
+    sandbox.add_items([{"section": "Other Videos", "file": f"/media/other/{i}.mp4"} for i in range(3)])
+    items = plex.library.section("Other Videos").all()
+    sandbox.clear_requests()
+    assert [i.summary for i in items] == [None, None, None]
+    assert [r["path"] for r in sandbox.requests()] == [f"/library/metadata/{i.ratingKey}" for i in items]
+
+
+def test_poster_url_plex_cannot_download_changes_nothing(sandbox, plex):
+    rk = sandbox.add_item("Other Videos", "/media/other/p.mp4")
+    before = sandbox.item_state(rk)
+    dead = "http://127.0.0.1:9/scene/1/screenshot?apikey=nope"
+    plex.fetchItem(int(rk)).uploadPoster(url=dead)
+    after = sandbox.item_state(rk)
+    assert after["poster"] is None and after["posterUrl"] == dead and after["updatedAt"] == before["updatedAt"]

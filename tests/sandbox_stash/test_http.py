@@ -190,8 +190,11 @@ def test_admin_requests_log_and_jobs_over_http(secured: StashSandbox) -> None:
 
 
 def test_bad_json_body_is_400(box: StashSandbox) -> None:
-    resp = requests.post(box.url + "/graphql", data=b"{nope", timeout=10)
+    resp = requests.post(box.url + "/graphql", data=b"{nope", headers={"Content-Type": "application/json"},
+                         timeout=10)
     assert resp.status_code == 400
+    form = requests.post(box.url + "/graphql", data=b'{"query": "{ version { hash } }"}', timeout=10)
+    assert form.status_code == 400 and form.json()["errors"][0]["message"] == "transport not supported"
     assert requests.get(box.url + "/nothing/here", timeout=10).status_code == 404
 
 

@@ -27,6 +27,13 @@ def script(tmp_path: Path, body: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every plugin run in these tests gets a throwaway data folder."""
+    monkeypatch.setenv("STASH2PLEX_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
 def test_task_input_and_run_like_stash(tmp_path: Path) -> None:
     conn = {"Scheme": "http", "Host": "0.0.0.0", "Port": 9999, "SessionCookie": None, "Dir": "/x", "PluginDir": "/p"}
     doc = runner.task_input(conn, "sync_all", batch=30, dry=True)
@@ -99,3 +106,36 @@ print(json.dumps({"output": json.loads(urllib.request.urlopen(req).read())["data
 
 def test_default_script_is_the_repo_plugin() -> None:
     assert runner.PLUGIN_SCRIPT == runner.REPO / "Stash2Plex.py"
+
+
+def test_refuses_to_run_without_a_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STASH2PLEX_DATA_DIR")
+    with pytest.raises(ValueError, match="STASH2PLEX_DATA_DIR"):
+        runner.run_plugin({}, script=script(tmp_path, "print('{}')"))
+
+
+def test_grandchild_holding_stdout_is_reported(tmp_path: Path) -> None:
+    body = (
+        "import subprocess, sys, json\nsys.stdin.read()\n"
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(3)'])\n"
+        "print(json.dumps({'output': 'ok'}))\n"
+    )
+    with pytest.raises(runner.PluginProtocolError, match="still open in a child"):
+        runner.run_plugin({}, script=script(tmp_path, body), eof_grace=0.5)
+
+
+def test_detached_grandchild_is_fine(tmp_path: Path) -> None:
+    body = (
+        "import subprocess, sys, json\nsys.stdin.read()\n"
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(2)'], stdin=subprocess.DEVNULL,"
+        " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)\n"
+        "print(json.dumps({'output': 'ok'}))\n"
+    )
+    assert runner.run_plugin({}, script=script(tmp_path, body)).output == "ok"
+
+
+def test_timeout_kills_the_plugin(tmp_path: Path) -> None:
+    import subprocess
+
+    with pytest.raises(subprocess.TimeoutExpired):
+        runner.run_plugin({}, script=script(tmp_path, "import time; time.sleep(30)"), timeout=0.5)

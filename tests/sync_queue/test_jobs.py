@@ -188,3 +188,14 @@ def _hold_lock(path: str, ready, done) -> None:
     ready.set()
     done.wait(30)
     lock.release()
+
+
+def test_release_puts_back_without_charging_an_attempt(conn, clock):
+    from sync_queue.jobs import release
+
+    admit(conn, ("scene", 1), "hook", clock=clock)
+    (job,), _ = take_due(conn, 5, clock)
+    release(job, clock.now() + 30, "plex down")
+    clock.advance(30)
+    (again,), _ = take_due(conn, 5, clock)
+    assert again.attempts == 0 and again.last_error == "plex down" and again.row_id == job.row_id

@@ -162,3 +162,27 @@ def test_read_only_database_gives_an_actionable_error_not_a_traceback(clock, fol
     finally:
         subprocess.run(["chmod", "-R", "u+rwx", str(base)], check=False)
         subprocess.run(["rm", "-rf", str(base)], check=False)
+
+
+def test_is_corruption_classifies_errors():
+    import sqlite3
+
+    from sync_queue.recovery import is_corruption
+
+    assert is_corruption(sqlite3.DatabaseError("database disk image is malformed"))
+    assert is_corruption(sqlite3.DatabaseError("file is not a database"))
+    assert not is_corruption(sqlite3.OperationalError("database is locked"))
+    assert not is_corruption(sqlite3.IntegrityError("UNIQUE constraint failed"))
+    assert not is_corruption(ValueError("malformed"))
+
+
+def test_needs_rebuild_flag_is_cleared_by_its_consumer(data_dir, clock, log):
+    from sync_queue.db import NEEDS_REBUILD, set_meta
+
+    data_dir.mkdir(mode=0o700)
+    (data_dir / DB_FILE).write_bytes(b"junk" * 300)
+    conn = open_db(data_dir, clock)
+    assert get_meta(conn, NEEDS_REBUILD) == "1"
+    set_meta(conn, NEEDS_REBUILD, None)  # what reconcile does after rebuilding
+    conn.close()
+    assert get_meta(open_db(data_dir, clock), NEEDS_REBUILD) is None

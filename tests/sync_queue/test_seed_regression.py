@@ -8,6 +8,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
+
 from core.clock import FakeClock
 from sync_queue.admit import admit_many
 from sync_queue.db import JOBS, immediate
@@ -26,6 +28,7 @@ class World:
     def __init__(self, data_dir: Path, clock: FakeClock) -> None:
         self.clock = clock
         self.fp = {i: f"v0-{i}" for i in range(1, SCENES + 1)}
+        self.offers = [(("scene", s), fp, None) for s, fp in self.fp.items()]  # what reconcile reads from Stash
         self.consumer = Consumer(data_dir, clock)
         self.conn = self.consumer.conn
         self.pushes = 0
@@ -37,8 +40,7 @@ class World:
                 put_record(self.conn, SyncRecord(scene, {"title": fp}, fp, pushed_at=clock.now()))
 
     def reoffer_all(self) -> None:
-        counts = admit_many(self.conn, [(("scene", s), fp, None) for s, fp in self.fp.items()], "reconcile",
-                            clock=self.clock)
+        counts = admit_many(self.conn, self.offers, "reconcile", clock=self.clock)
         self.admitted += counts.admitted
         self.skipped += counts.skipped_unchanged
 
@@ -60,8 +62,10 @@ class World:
     def edit(self, scenes: list[int]) -> None:
         for s in scenes:
             self.fp[s] = f"v{self.clock.now()}-{s}"
+            self.offers[s - 1] = (("scene", s), self.fp[s], None)
 
 
+@pytest.mark.slow
 def test_thirty_days_of_hourly_reconcile(data_dir: Path):
     clock = FakeClock()
     world = World(data_dir, clock)

@@ -126,3 +126,12 @@ def test_status_numbers(conn, clock):
     assert status == {"waiting": 12, "due_now": 7, "in_progress": 2, "failed": 1,
                       "failed_by_kind": {"not_found": 1}, "pushed_total": 2, "last_push_at": now - 1,
                       "next_due_at": now, "needs_rebuild": False}
+
+
+def test_retry_one_failed_target(conn, clock):
+    fail(conn, clock, 1, Permanent("x"))
+    fail(conn, clock, 2, Permanent("y"))
+    assert retry_failed(conn, clock=clock, targets=[("scene", 2), ("scene", 3)]) == 1
+    assert [r["target_id"] for r in list_failed(conn)[0]] == [1]
+    jobs, _ = take_due(conn, 10, clock)
+    assert [(j.target_id, j.reason) for j in jobs] == [(2, "retry")]

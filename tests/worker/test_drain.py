@@ -166,3 +166,13 @@ def test_transient_errors_retry_with_backoff_then_dead_letter(world: World, cons
     consumer.conn.execute("UPDATE ack_queue_jobs SET due_at = 0 WHERE status < 2")
     drain(ctx)
     assert dlq_count(world.data_dir) == 1  # attempts reached max_retries
+
+
+def test_idle_worker_runs_the_due_reconcile_and_drains_its_gaps(world: World, consumer: Consumer) -> None:
+    world.configure(reconcile_interval="hourly")
+    ctx = world.make_context(consumer, reconcile=True, idle_s=0.2)
+    summary = drain(ctx, stop_when_idle=False)  # nothing queued: idle → reconcile → its admissions
+    assert summary.stopped == "idle"
+    assert world.wrong_scenes() == [] and summary.counts["done"] == len(world.rating_keys)
+    again = drain(ctx, stop_when_idle=False)  # not due again within the hour
+    assert again.processed == 0
