@@ -33,7 +33,7 @@ def _admit(conn: object, decision: Decision) -> dict[str, int]:
 def _drop(conn: object, decision: Decision) -> dict[str, int]:
     """A deleted scene: forget its waiting job and its sync record; Plex is never touched."""
     from sync_queue.db import immediate
-    from sync_queue.jobs import drop_waiting  # type: ignore[import-not-found]
+    from sync_queue.jobs import drop_waiting
     from sync_queue.state import delete_record
 
     dropped = forgotten = 0
@@ -61,9 +61,13 @@ def run_hook(inv: Invocation) -> dict[str, object]:
         conn.close()
     worker = None
     if decision.action == ADMIT:
-        from worker.process import ensure_worker  # type: ignore[import-not-found]
+        from sync_queue.lock import is_held_by_other
 
-        worker = bool(ensure_worker(folder, inv.conn))
+        worker = False
+        if not is_held_by_other(folder):  # a busy worker is the common case: skip importing spawn code
+            from worker.process import ensure_worker
+
+            worker = bool(ensure_worker(folder, inv.conn))
     stashlog.debug(f"{inv.hook.type} {decision.targets[:5]}: {decision.note} {counts}")
     return {"action": decision.action, "targets": len(decision.targets), **counts,
             **({"worker_started": worker} if worker is not None else {})}

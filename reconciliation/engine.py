@@ -26,6 +26,7 @@ from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import SyncError
 from core.settings import Settings
 from reconciliation import budget, watermark
+from reconciliation.cache import DesiredCache, DesiredView
 from reconciliation.detector import (
     DRIFTED,
     IN_SYNC,
@@ -66,6 +67,7 @@ class ReconcileContext:
     desired_fn: Callable[[dict[str, Any], Settings], Any] | None = None
     map_path: Callable[[str], str] | None = None
     progress: Callable[[int], None] | None = None
+    use_cache: bool = True
 
 
 def _defaults(ctx: ReconcileContext) -> tuple[Callable[..., Any], Callable[[str], str]]:
@@ -117,6 +119,15 @@ class _Seen:
                                  "(SELECT id FROM temp.reconcile_seen)").fetchall()
         return [int(r[0]) for r in rows]
 
+    def prune(self, tables: tuple[str, ...]) -> None:
+        """Drop per-scene rows of our own tables for scenes Stash no longer has."""
+        from sync_queue.db import immediate
+
+        self.flush()
+        with immediate(self.conn):
+            for table in tables:
+                self.conn.execute(f"DELETE FROM {table} WHERE scene_id NOT IN (SELECT id FROM temp.reconcile_seen)")
+
     def close(self) -> None:
         self.conn.execute("DROP TABLE IF EXISTS temp.reconcile_seen")
 
@@ -152,6 +163,7 @@ def reconcile(ctx: ReconcileContext, scope: str = "recent") -> Report:
     wall_start = time.perf_counter()
     stash_before = ctx.stash_requests() if ctx.stash_requests else 0
     seen = _Seen(conn) if effective == "all" else None
+    cache = DesiredCache(conn, ctx.settings, desired_fn) if ctx.use_cache else None
     max_seen: str | None = None
     try:
         if ctx.refresh_index is not None:
@@ -162,11 +174,13 @@ def reconcile(ctx: ReconcileContext, scope: str = "recent") -> Report:
             sid = int(scene["id"])
             if seen is not None:
                 seen.add(sid)
-            _one(ctx, scene, sid, desired_fn, map_path, report, rebuild)
+            _one(ctx, scene, sid, desired_fn, cache, map_path, report, rebuild)
             if ctx.progress is not None and report.scenes_seen % 1000 == 0:
                 ctx.progress(report.scenes_seen)
+        if cache is not None:
+            cache.flush()
         if seen is not None:
-            _remove_orphans(ctx, seen, report)
+            _remove_orphans(ctx, seen, report, cache)
         report.watermark_to = watermark.advance(conn, start, max_seen)
         if effective == "all":
             set_meta(conn, watermark.FULL_KEY, repr(report.started_at))
@@ -187,18 +201,22 @@ def reconcile(ctx: ReconcileContext, scope: str = "recent") -> Report:
 
 
 def _one(ctx: ReconcileContext, scene: dict[str, Any], sid: int, desired_fn: Callable[..., Any],
-         map_path: Callable[[str], str], report: Report, rebuild: bool) -> None:
+         cache: DesiredCache | None, map_path: Callable[[str], str], report: Report, rebuild: bool) -> None:
     """Classify one scene and act on its gap."""
     from sync_queue.state import get_record
 
     settings = ctx.settings
-    desired = desired_fn(scene, settings)
+    desired = cache.desired(scene) if cache is not None else desired_fn(scene, settings)
     record = get_record(ctx.conn, sid)
     entries: list[Any] = []
     if desired is not None:
         allow_basename = not settings.strict_matching and not str(settings.path_map or "").strip()
         entries = find_entries(ctx.index, scene, record, map_path, allow_basename=allow_basename)
-    gap = classify(scene, desired, record, entries, preserve_plex_edits=bool(settings.preserve_plex_edits))
+    preserve = bool(settings.preserve_plex_edits)
+    gap = classify(scene, desired, record, entries, preserve_plex_edits=preserve)
+    if gap.kind != IN_SYNC and isinstance(desired, DesiredView):
+        desired = desired_fn(scene, settings)  # a gap: act on the full desired state, never the cached view
+        gap = classify(scene, desired, record, entries, preserve_plex_edits=preserve)
     if gap.kind == NEVER_SYNCED and rebuild and _matches_listing(desired, entries, gap):
         _write_rebuilt(ctx, scene, desired, entries, gap)
         report.rebuilt_records += 1
@@ -278,7 +296,7 @@ def _write_rebuilt(ctx: ReconcileContext, scene: dict[str, Any], desired: Any, e
     put_record(ctx.conn, record)
 
 
-def _remove_orphans(ctx: ReconcileContext, seen: _Seen, report: Report) -> None:
+def _remove_orphans(ctx: ReconcileContext, seen: _Seen, report: Report, cache: DesiredCache | None) -> None:
     """Scope all: records of scenes Stash no longer has are deleted (never when Stash returned
     nothing at all — an empty answer is more likely a wrong server than an empty library)."""
     from sync_queue.state import delete_record
@@ -291,6 +309,7 @@ def _remove_orphans(ctx: ReconcileContext, seen: _Seen, report: Report) -> None:
         delete_record(ctx.conn, scene_id)
         report.note(orphan(scene_id))
     budget.forget(ctx.conn, ids)
+    seen.prune(("reconcile_desired", "reconcile_heals"))
 
 
 def _log(report: Report) -> None:

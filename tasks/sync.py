@@ -20,14 +20,29 @@ REASON = "user"
 CHUNK = 500
 
 
-def _admit_stream(ctx: TaskContext, scenes: Any, label: str) -> tuple[dict[str, int], str | None]:
+def _total(ctx: TaskContext, since: str | None) -> int | None:
+    """How many scenes the stream will yield (one cheap request), for the progress bar."""
+    from core.errors import SyncError
+    from stash.queries import SCENE_IDS
+
+    scene_filter = {"updated_at": {"value": since, "modifier": "GREATER_THAN"}} if since else {}
+    try:
+        data = ctx.stash.query(SCENE_IDS, {"scene_filter": scene_filter, "filter": {"page": 1, "per_page": 1}})
+        return int((data.get("findScenes") or {}).get("count") or 0)
+    except (SyncError, TypeError, ValueError) as exc:
+        stashlog.debug(f"scene count unavailable: {exc}")
+        return None
+
+
+def _admit_stream(ctx: TaskContext, scenes: Any, label: str,
+                  total: int | None = None) -> tuple[dict[str, int], str | None]:
     """Admit every scene of the stream in chunks; returns counts and the newest updated_at seen."""
     from plex.desired import desired_state
     from reconciliation.watermark import newer
     from sync_queue.admit import admit_many
 
     settings = ctx.settings()
-    progress = Progress(label, clock=ctx.clock)
+    progress = Progress(label, total=total, clock=ctx.clock)
     counts = {"seen": 0, "admitted": 0, "coalesced": 0, "unchanged": 0, "excluded": 0}
     newest: str | None = None
     batch: list[tuple[tuple[str, int], str | None, str | None]] = []
@@ -84,7 +99,7 @@ def _remember(ctx: TaskContext, newest: str | None) -> None:
 def sync_all(ctx: TaskContext) -> str:
     ctx.settings()
     ctx.stash.prefer_api_key()
-    counts, newest = _admit_stream(ctx, ctx.stash.iter_scenes(), "Sync All")
+    counts, newest = _admit_stream(ctx, ctx.stash.iter_scenes(), "Sync All", _total(ctx, None))
     _remember(ctx, newest)
     return _finish(ctx, counts, "Sync All")
 
@@ -103,6 +118,7 @@ def sync_changed(ctx: TaskContext) -> str:
         stashlog.info("Sync Changed: no completed sync yet, so every scene is checked this time.")
     else:
         stashlog.info(f"Sync Changed: scenes updated after {since} (last sync saw {mark}).")
-    counts, newest = _admit_stream(ctx, ctx.stash.iter_scenes(updated_after=since), "Sync Changed")
+    counts, newest = _admit_stream(ctx, ctx.stash.iter_scenes(updated_after=since), "Sync Changed",
+                                   _total(ctx, since))
     _remember(ctx, newest)
     return _finish(ctx, counts, "Sync Changed")

@@ -40,6 +40,7 @@ class WorkerContext:
     pacer: Pacer | None = None
     stats: WorkerStats | None = None
     idle_s: float | None = None
+    outage_exit_s: float = 900.0
     reconcile: bool = True
     _server: Any = None
     _index: Any = None

@@ -117,6 +117,7 @@ def build_context(conn: StashConnection, consumer: Any, data_dir: Path, stop: th
     return WorkerContext(db=consumer.conn, data_dir=data_dir, settings=settings, stash=stash, queue=consumer,
                          clock=SYSTEM_CLOCK, rng=random.Random(), stop=stop, breaker=breaker,
                          idle_s=float(idle) if idle is not None else None,
+                         outage_exit_s=float(options.get("outage_exit_s", 900.0)),
                          reconcile=bool(options.get("reconcile", True)))
 
 

@@ -97,16 +97,18 @@ def finish(ctx: WorkerContext, prep: Prepared, result: PushResult) -> None:
 
 
 def _record(ctx: WorkerContext, scene: dict[str, Any], desired: Any, location: Any, outcome: Any) -> None:
+    from sync_queue.db import immediate
     from sync_queue.state import SyncRecord, put_record
 
     sid = int(scene["id"])
     now = ctx.clock.now()
-    put_record(ctx.db, SyncRecord(
-        scene_id=sid, fingerprints=dict(desired.fingerprints), content_fp=desired.content_fp,
-        owned_tags={k: list(v) for k, v in outcome.owned_tags.items()}, image_fps=dict(outcome.image_fps),
-        section_id=_int(location.section_id), rating_key=_int(location.rating_key),
-        plex_file=location.plex_file, stash_updated_at=scene.get("updated_at"), pushed_at=now))
-    forget_not_found(ctx, sid)
+    with immediate(ctx.db):  # one commit: the record and the end of any not-found window
+        put_record(ctx.db, SyncRecord(
+            scene_id=sid, fingerprints=dict(desired.fingerprints), content_fp=desired.content_fp,
+            owned_tags={k: list(v) for k, v in outcome.owned_tags.items()}, image_fps=dict(outcome.image_fps),
+            section_id=_int(location.section_id), rating_key=_int(location.rating_key),
+            plex_file=location.plex_file, stash_updated_at=scene.get("updated_at"), pushed_at=now))
+        forget_not_found(ctx, sid)
     assert ctx.stats is not None
     ctx.stats.set(last_push_at=now)
 

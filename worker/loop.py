@@ -145,6 +145,7 @@ def _loop(ctx: WorkerContext, pool: ThreadPoolExecutor, summary: DrainSummary, s
     assert ctx.stats is not None and ctx.breaker is not None
     state: dict[str, Any] = {}
     idle_since: float | None = None
+    down_since: float | None = None
     last_beat = 0.0
     while not ctx.stop.is_set():
         now = ctx.clock.now()
@@ -152,11 +153,13 @@ def _loop(ctx: WorkerContext, pool: ThreadPoolExecutor, summary: DrainSummary, s
             ctx.stats.flush()
             last_beat = now
         if ctx.breaker.is_open:
-            if stop_when_idle:
-                summary.stopped = "plex_down"
+            down_since = now if down_since is None else down_since
+            if stop_when_idle or now - down_since >= ctx.outage_exit_s:
+                summary.stopped = "plex_down"  # jobs stay queued; the next hook or task starts a worker
                 break
             _wait_for_breaker(ctx)
             continue
+        down_since = None
         jobs, nxt = ctx.queue.take_due(ctx.batch)
         if not jobs:
             if stop_when_idle:

@@ -12,6 +12,7 @@ import sqlite3
 from typing import Any
 
 from core.clock import SYSTEM_CLOCK, Clock
+from sync_queue.db import immediate
 
 TABLE = "worker_stats"
 _SCHEMA = f"CREATE TABLE IF NOT EXISTS {TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"
@@ -56,7 +57,7 @@ class WorkerStats:
         gauges = {**self._gauges, "pid": os.getpid(), "heartbeat": self.clock.now()}
         deltas, self._deltas = self._deltas, {}
         try:
-            with self.conn:
+            with immediate(self.conn):
                 for key, amount in deltas.items():
                     self.conn.execute(
                         f"INSERT INTO {TABLE}(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
@@ -65,10 +66,12 @@ class WorkerStats:
                 self.conn.executemany(
                     f"INSERT INTO {TABLE}(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                     [(k, json.dumps(v)) for k, v in gauges.items()])
-        except sqlite3.Error:
-            for key, amount in deltas.items():  # keep the counts for the next flush
+        except sqlite3.Error as exc:  # stats must never stop the sync: keep the counts for next time
+            for key, amount in deltas.items():
                 self._deltas[key] = self._deltas.get(key, 0) + amount
-            raise
+            from core import stashlog
+
+            stashlog.warning(f"Could not save worker statistics: {exc}")
 
 
 def read_stats(conn: sqlite3.Connection) -> dict[str, Any]:

@@ -10,7 +10,9 @@ import gc
 import json
 import secrets
 import threading
+import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from core.clock import SYSTEM_CLOCK, Clock
@@ -38,6 +40,7 @@ class StashSandbox:
         self.state = ServerState(world=self.data, auth_required=auth_required, session_cookie=session_cookie,
                                  session_issued=clock.now(), external_host=external_host)
         self._address = (host, port)
+        self.port = port
         self._server: StashHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.url = ""
@@ -57,6 +60,7 @@ class StashSandbox:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            self._server.close_connections()  # keep-alive clients must not reach a stopped server
             self._server = None
 
     def __enter__(self) -> StashSandbox:
@@ -69,8 +73,6 @@ class StashSandbox:
     # ---- what the plugin gets -------------------------------------------------------------
     def server_connection(self, cookie: bool = True, plugin_dir: str | None = None) -> dict[str, Any]:
         """`server_connection` exactly as Stash writes it on the plugin's stdin (Go field names)."""
-        from pathlib import Path
-
         root = Path(__file__).resolve().parents[2]
         session = None
         if cookie and self.state.session_cookie:
@@ -82,9 +84,7 @@ class StashSandbox:
 
     def new_session(self) -> str:
         """Log in again: a fresh session cookie whose expiry clock starts now."""
-        import secrets as _s
-
-        self.state.session_cookie = _s.token_urlsafe(24)
+        self.state.session_cookie = secrets.token_urlsafe(24)
         self.state.session_issued = self.data.clock.now()
         return self.state.session_cookie
 

@@ -7,6 +7,7 @@ for an unauthenticated image request, session cookies that expire, slow or faili
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
@@ -125,10 +126,8 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         except Exception as exc:  # noqa: BLE001 - a sandbox bug must surface as a visible 500, not a hang
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self._json(500, {"errors": [{"message": f"sandbox internal error: {exc!r}"}], "data": None})
-            except OSError:
-                pass
 
     def _route(self) -> None:
         st = self.server.state
@@ -315,6 +314,28 @@ class StashHTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], state: ServerState) -> None:
         super().__init__(address, Handler)
         self.state = state
+        self._conns: set[socket.socket] = set()
+        self._conns_lock = threading.Lock()
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        conn, addr = super().get_request()
+        with self._conns_lock:
+            self._conns.add(conn)
+        return conn, addr
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._conns_lock:
+            self._conns.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Drop every open keep-alive connection (stop() must look like Stash going away)."""
+        with self._conns_lock:
+            conns, self._conns = list(self._conns), set()
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+                conn.close()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Client disconnects and injected resets are expected here: stay quiet."""

@@ -1,5 +1,8 @@
 """GraphQL views of world records: plain dicts, nested objects as lazy callables.
 
+Text fields Stash keeps as Go `string` (scene title/code/details/director, performer
+disambiguation/country/details, …) come back as "" when empty, never null — as in real Stash.
+
 Why: graphql-core's default resolver reads dict keys and calls callables, so a scene costs one
 small dict and its studio/tags/files are only built when the query selects them. Views of
 shared objects (tags, performers, studios) are cached per request.
@@ -58,7 +61,7 @@ def tag_view(ctx: Ctx, tid: int) -> dict[str, Any] | None:
     w = ctx.world
     img = f"{ctx.base_url}/tag/{t.id}/image?t={t.updated_ts}" + ("" if t.has_image else "&default=true")
     view = {
-        "id": str(t.id), "name": t.name, "sort_name": t.sort_name, "description": t.description,
+        "id": str(t.id), "name": t.name, "sort_name": t.sort_name or "", "description": t.description or "",
         "aliases": list(t.aliases), "ignore_auto_tag": t.ignore_auto_tag, "created_at": t.created_at,
         "updated_at": t.updated_at, "favorite": t.favorite, "image_path": img,
         "scene_count": lambda info, depth=None: _count_scenes(w, "tag_ids", t.id),
@@ -87,11 +90,11 @@ def performer_view(ctx: Ctx, pid: int) -> dict[str, Any] | None:
     w = ctx.world
     img = f"{ctx.base_url}/performer/{p.id}/image?t={p.updated_ts}" + ("" if p.has_image else "&default=true")
     view = {
-        "id": str(p.id), "name": p.name, "disambiguation": p.disambiguation, "urls": list(p.urls),
-        "gender": p.gender, "birthdate": p.birthdate, "country": p.country, "alias_list": list(p.alias_list),
+        "id": str(p.id), "name": p.name, "disambiguation": p.disambiguation or "", "urls": list(p.urls),
+        "gender": p.gender, "birthdate": p.birthdate, "country": p.country or "", "alias_list": list(p.alias_list),
         "favorite": p.favorite, "tags": lambda info: _tags(ctx, p.tag_ids), "ignore_auto_tag": p.ignore_auto_tag,
         "image_path": img, "scene_count": lambda info: _count_scenes(w, "performer_ids", p.id),
-        "stash_ids": _stash_ids(p.stash_ids, p.updated_at), "rating100": p.rating100, "details": p.details,
+        "stash_ids": _stash_ids(p.stash_ids, p.updated_at), "rating100": p.rating100, "details": p.details or "",
         "created_at": p.created_at, "updated_at": p.updated_at,
     }
     ctx.cache[key] = view
@@ -116,7 +119,7 @@ def studio_view(ctx: Ctx, sid: int | None) -> dict[str, Any] | None:
         "aliases": list(s.aliases), "tags": lambda info: _tags(ctx, s.tag_ids), "ignore_auto_tag": s.ignore_auto_tag,
         "image_path": img, "scene_count": lambda info, depth=None: _count_scenes(w, "studio_id", s.id),
         "stash_ids": _stash_ids(s.stash_ids, s.updated_at), "rating100": s.rating100, "favorite": s.favorite,
-        "details": s.details, "created_at": s.created_at, "updated_at": s.updated_at,
+        "details": s.details or "", "created_at": s.created_at, "updated_at": s.updated_at,
     }
     ctx.cache[key] = view
     return view
@@ -132,9 +135,9 @@ def group_view(ctx: Ctx, gid: int) -> dict[str, Any] | None:
     w = ctx.world
     base = f"{ctx.base_url}/group/{g.id}"
     view = {
-        "id": str(g.id), "name": g.name, "aliases": g.aliases, "duration": g.duration, "date": g.date,
-        "rating100": g.rating100, "studio": lambda info: studio_view(ctx, g.studio_id), "director": g.director,
-        "synopsis": g.synopsis, "urls": list(g.urls), "tags": lambda info: _tags(ctx, g.tag_ids),
+        "id": str(g.id), "name": g.name, "aliases": g.aliases or "", "duration": g.duration, "date": g.date,
+        "rating100": g.rating100, "studio": lambda info: studio_view(ctx, g.studio_id), "director": g.director or "",
+        "synopsis": g.synopsis or "", "urls": list(g.urls), "tags": lambda info: _tags(ctx, g.tag_ids),
         "created_at": g.created_at, "updated_at": g.updated_at,
         "front_image_path": f"{base}/frontimage?t={g.updated_ts}" + ("" if g.has_front else "&default=true"),
         "back_image_path": f"{base}/backimage?t={g.updated_ts}" if g.back_image else None,
@@ -149,7 +152,8 @@ def scene_view(ctx: Ctx, s: Scene) -> dict[str, Any]:
     base = f"{ctx.base_url}/scene/{s.id}"
     checksum = hashlib.md5(str(s.file_ids).encode()).hexdigest()
     return {
-        "id": str(s.id), "title": s.title, "code": s.code, "details": s.details, "director": s.director,
+        "id": str(s.id), "title": s.title or "", "code": s.code or "", "details": s.details or "",
+        "director": s.director or "",
         "urls": list(s.urls), "date": s.date, "rating100": s.rating100, "organized": s.organized,
         "o_counter": s.o_counter, "interactive": False, "created_at": s.created_at, "updated_at": s.updated_at,
         "play_count": s.play_count,

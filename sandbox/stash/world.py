@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from core.clock import SYSTEM_CLOCK, Clock
 
@@ -149,16 +150,19 @@ class Job:
     sub_tasks: tuple[str, ...] = ()
 
 
-def parse_offset(offset: str) -> timezone:
-    """'+01:00' / '-05:30' / 'Z' → tzinfo."""
+def parse_offset(offset: str) -> tzinfo:
+    """'+01:00' / '-05:30' / 'Z' → a fixed zone; an IANA name ('Europe/Berlin') → a zone with DST,
+    whose autumn fall-back makes later instants print as SMALLER strings (what Stash compares)."""
     if offset in ("Z", "z", "+00:00", "-00:00", "UTC"):
         return timezone.utc
+    if "/" in offset:
+        return ZoneInfo(offset)
     sign = -1 if offset.startswith("-") else 1
     hours, _, minutes = offset.lstrip("+-").partition(":")
     return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes or 0)))
 
 
-def rfc3339(ts: float, tz: timezone) -> str:
+def rfc3339(ts: float, tz: tzinfo) -> str:
     """Go's time.RFC3339 at second precision: UTC prints as 'Z', other zones as ±hh:mm."""
     text = datetime.fromtimestamp(int(ts), tz).isoformat(timespec="seconds")
     return text[:-6] + "Z" if text.endswith("+00:00") else text

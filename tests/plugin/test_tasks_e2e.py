@@ -57,6 +57,7 @@ def test_sync_all_queues_every_scene_and_sync_changed_only_edits(quiet):
     n = len(quiet.stash.data.scenes)
     assert f"{n} scenes read" in run.output and f"{n} queued" in run.output
     assert len(waiting(quiet)) == n
+    assert run.messages("p") and run.messages("p")[-1] == "1.0000"  # Stash's progress bar
     quiet.task("clear_queue")
     assert waiting(quiet) == []
     first = sorted(quiet.stash.data.scenes)[0]

@@ -68,19 +68,20 @@ class Rig:
         exists, as if the worker had pushed every scene."""
         scenes = [s for s in self.scenes() if int(s["id"]) not in (skip or set())]
         specs, desired = [], {}
-        for sc in scenes:
+        for n, sc in enumerate(scenes):
             d = desired_state(sc, self.settings)
             desired[int(sc["id"])] = d
-            spec: dict[str, Any] = {"section": "Videos", "file": plex_path(sc["files"][0]["path"])}
+            spec: dict[str, Any] = {"section": "Videos", "file": plex_path(sc["files"][0]["path"]),
+                                    "added_at": int(self.clock.now()) - 10 * len(scenes) + 10 * n}
             if synced and d is not None:
                 spec["fields"] = {k: v for k, v in d.fields.items() if v and k != "year"}
                 spec["locked"] = list(spec["fields"])
             specs.append(spec)
         keys = self.plex.add_items(specs)
-        self.rating_keys.update({int(sc["id"]): rk for sc, rk in zip(scenes, keys)})
+        self.rating_keys.update({int(sc["id"]): rk for sc, rk in zip(scenes, keys, strict=True)})
         if synced:
             with immediate(self.conn):
-                for sc, rk in zip(scenes, keys):
+                for sc, rk in zip(scenes, keys, strict=True):
                     d = desired[int(sc["id"])]
                     if d is not None:
                         put_record(self.conn, self.record(sc, d, rk))

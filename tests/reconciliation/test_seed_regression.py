@@ -10,6 +10,10 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
+
+import plex.index
+
 from reconciliation.report import last_report, summary_lines
 from sync_queue.status import queue_status
 from tests.reconciliation.rig import Rig
@@ -18,7 +22,10 @@ SCENES, DAYS, EDITS_PER_DAY, MAX_HEALS = 2000, 30, 20, 2
 REVERTER = 1234
 
 
-def test_thirty_days_of_hourly_reconciles(tmp_path: Path) -> None:
+def test_thirty_days_of_hourly_reconciles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Smaller listing pages keep 720 hourly index refreshes fast; what is counted here (admissions,
+    # Plex writes) does not depend on the listing page size.
+    monkeypatch.setattr(plex.index, "PAGE_SIZE", 100)
     rig = Rig(tmp_path, SCENES, seed=3, reconcile_max_heals=MAX_HEALS)
     try:
         scenes = rig.populate()

@@ -219,3 +219,13 @@ def test_concurrent_reads_and_writes_stay_consistent() -> None:
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             assert set(pool.map(work, range(60))) == {200}
+
+
+def test_stopped_server_refuses_pooled_keep_alive_connections() -> None:
+    box = StashSandbox(scenes=2, seed=1)
+    box.start()
+    session = requests.Session()
+    assert session.post(box.url + "/graphql", json={"query": d.VERSION}, timeout=5).status_code == 200
+    box.stop()
+    with pytest.raises(requests.ConnectionError):
+        session.post(box.url + "/graphql", json={"query": d.VERSION}, timeout=5)

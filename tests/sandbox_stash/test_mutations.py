@@ -191,7 +191,7 @@ def test_scan_then_generate_changes_cover_bytes_but_not_the_url(fresh: StashSand
     new = fresh.scan_new_file("/stash/media/new/Fresh.mp4")
     assert fresh.hook_events()[-1] == {"type": "Scene.Create.Post", "id": new.id, "input": None, "inputFields": []}
     before = scene(fresh, str(new.id))
-    assert before["title"] is None and before["files"][0]["basename"] == "Fresh.mp4"
+    assert before["title"] == "" and before["files"][0]["basename"] == "Fresh.mp4"  # "" not null, like Stash
     default = urllib.request.urlopen(before["paths"]["screenshot"]).read()
     clock.advance(30)
     fresh.generate_cover(new.id)

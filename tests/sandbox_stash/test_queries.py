@@ -243,3 +243,39 @@ def test_q_searches_title_details_code_and_path(box: StashSandbox) -> None:
 def test_per_page_zero_counts_only(box: StashSandbox) -> None:
     res = find(box, filter={"per_page": 0})
     assert res["count"] == 300 and res["scenes"] == []
+
+
+def test_dst_zone_makes_string_order_disagree_with_time_order() -> None:
+    """With a DST zone (like most real servers), the autumn fall-back hour prints later edits as
+    smaller strings: a plain `updated_at > last_seen` incremental sync misses them."""
+    from core.clock import FakeClock
+
+    clock = FakeClock(1_761_438_600)  # 2025-10-26T02:30:00+02:00, 30 min before the fall-back
+    with StashSandbox(scenes=3, seed=1, utc_offset="Europe/Berlin", clock=clock) as tz_box:
+        first = data(tz_box.graphql(d.SCENE_UPDATE, {"input": {"id": "1"}}))["sceneUpdate"]["updated_at"]
+        clock.advance(3600)  # one real hour later: 02:30 again, now +01:00
+        second = data(tz_box.graphql(d.SCENE_UPDATE, {"input": {"id": "2"}}))["sceneUpdate"]["updated_at"]
+        assert first == "2025-10-26T02:30:00+02:00" and second == "2025-10-26T02:30:00+01:00"
+        assert second < first
+        res = find(tz_box, scene_filter={"updated_at": {"value": first, "modifier": "GREATER_THAN"}})
+        assert "2" not in {s["id"] for s in res["scenes"]}
+
+
+def test_sandbox_accepts_every_query_of_the_stash_client() -> None:
+    queries = pytest.importorskip("stash.queries")
+    from graphql import parse, validate
+
+    from sandbox.stash.schema import schema
+
+    for name, text in queries.ALL_QUERIES.items():
+        assert validate(schema(), parse(text)) == [], name
+
+
+def test_empty_text_fields_are_empty_strings_not_null(box: StashSandbox) -> None:
+    """Stash stores title/details/code/director as Go strings: an untitled scene answers "" (never null)."""
+    untitled = next(s.id for s in box.data.scenes.values() if not s.title)
+    scene = data(box.graphql(d.FIND_SCENE, {"id": str(untitled)}))["findScene"]
+    assert scene["title"] == ""
+    no_date = next((s.id for s in box.data.scenes.values() if not s.date), None)
+    if no_date is not None:
+        assert data(box.graphql(d.FIND_SCENE, {"id": str(no_date)}))["findScene"]["date"] is None

@@ -130,3 +130,14 @@ def test_write_applied_then_dropped_is_retried_harmlessly(world: World) -> None:
         assert after["fields"] == before["fields"] and after["tags"] == before["tags"]
         for names in after["tags"].values():
             assert len(names) == len(set(names))
+
+
+def test_background_worker_gives_up_after_a_long_outage_keeping_jobs(world: World) -> None:
+    ids = world.admit_scenes()
+    world.plex.set_faults(down=True)
+    with Consumer(world.data_dir) as consumer:
+        ctx = world.make_context(consumer, breaker=CircuitBreaker(SYSTEM_CLOCK, threshold=5, base=0.1, cap=0.2),
+                                 idle_s=0.3, outage_exit_s=0.6)
+        summary = drain(ctx, stop_when_idle=False)
+    assert summary.stopped == "plex_down"
+    assert queue_numbers(world.data_dir)["waiting"] == len(ids) and dlq_count(world.data_dir) == 0

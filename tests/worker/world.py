@@ -47,8 +47,21 @@ class World:
         self.stash.set_plugin_config("Stash2Plex", self.plugin_config)
 
     def close(self) -> None:
+        self.kill_worker()
         self.plex.stop()
         self.stash.stop()
+
+    def kill_worker(self) -> None:
+        """A test that failed midway must not leave its detached worker behind."""
+        import contextlib
+        import os
+        import signal
+
+        from sync_queue.lock import is_held_by_other
+
+        if is_held_by_other(self.data_dir):
+            with contextlib.suppress(OSError, ValueError):
+                os.kill(int((self.data_dir / "consumer.lock").read_text().split()[0]), signal.SIGKILL)
 
     def __enter__(self) -> World:
         return self

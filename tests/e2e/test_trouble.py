@@ -1,0 +1,69 @@
+"""Journeys 5 and 8: Plex in trouble during a bulk sync, and a Stash session expiring mid-task.
+
+5: Plex goes down while the worker pushes a Sync All, comes back slow (busy database, latency):
+   nothing is dead-lettered, the worker waits and resumes on its own, everything ends correct.
+8: the Stash session cookie a task was started with expires halfway; the plugin finishes using
+   the API key (LESSONS 21).
+Sizes: 60 scenes (full: 300) for 5; 60 scenes for 8.
+"""
+
+from __future__ import annotations
+
+import time
+
+from tests.e2e.world import World, size
+
+
+def _drained(w: World) -> bool:
+    c = w.counts()
+    return c["waiting"] == 0 and c["in_progress"] == 0
+
+
+def test_plex_down_then_slow_nothing_dead_lettered(make_world) -> None:
+    n = size(60, 300)
+    w: World = make_world(scenes=n, seed=31)
+    w.plex.set_faults(down=True)  # every Plex connection is reset
+    sync = w.task("sync_all")
+    assert f"{n} queued" in sync.output
+
+    def circuit_open() -> bool:
+        return "circuit open" in w.text(w.task("queue_status"))
+
+    w.wait_until(circuit_open, 60, "the worker to notice Plex is down")
+    status = w.text(w.task("queue_status"))
+    assert "Failed jobs: none." in status, status
+    assert w.worker_pid() is not None, "the worker waits for Plex instead of giving up"
+    pushed_while_down = w.counts()["records"]
+
+    # Plex is back, but slow: a busy database on writes and latency on every answer.
+    w.plex.set_faults(busy_ms=120, latency_ms=15)
+    w.wait_until(lambda: _drained(w), 180, "the worker to resume and drain")
+    assert w.counts()["failed"] == 0, w.db_rows("SELECT target, kind, message FROM sync_dlq")
+    assert w.counts()["records"] == len(w.rating_keys) > pushed_while_down
+    w.plex.clear_faults()
+    assert w.mismatches() == {}
+    status = w.text(w.task("queue_status"))
+    assert "Failed jobs: none." in status and "circuit closed" in status, status
+
+
+def test_session_expiry_mid_task_completes_with_api_key(make_world) -> None:
+    w: World = make_world(scenes=60, seed=41, api_key="e2e-stash-api-key-0123456789abcdef")
+    w.plex.set_faults(latency_ms=25)  # the drain takes several seconds
+    # The session Stash handed over expires two seconds into the run.
+    issued = w.stash.state.session_issued
+    w.stash.set_faults(session_expiry_s=time.time() - issued + 2.0)
+    w.stash.clear_requests()
+    sync = w.task("sync_all")
+    assert f"{60} queued" in sync.output, sync.output
+    w.drain()
+    w.wait_until(lambda: _drained(w), 120, "the queue to drain")
+
+    assert not w.stash.state.session_valid(w.stash.state.session_cookie), "the session did expire"
+    assert w.counts()["failed"] == 0, w.db_rows("SELECT target, kind, message FROM sync_dlq")
+    w.plex.clear_faults()
+    assert w.mismatches() == {}
+    reqs = w.stash.requests()
+    scene_reads = [r for r in reqs if r.get("operation") in ("FindScenesByIds", "IterScenes")]
+    assert scene_reads and all(r.get("auth") == "apikey" for r in scene_reads), \
+        {(r.get("operation"), r.get("auth"), r.get("status")) for r in scene_reads}
+    assert not [r for r in reqs if r.get("status") == 401], "no request was refused"
