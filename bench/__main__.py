@@ -29,6 +29,8 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("names", nargs="*", help=f"benchmarks to run (default all): {', '.join(NAMES)}")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for CI")
+    parser.add_argument("--write-docs", action="store_true",
+                        help="also write docs/compare.md (the 'How Stash2Plex compares' page) from this run")
     args = parser.parse_args(argv)
     names = args.names or NAMES
     unknown = [n for n in names if n not in NAMES]
@@ -48,6 +50,11 @@ def main(argv: list[str]) -> int:
     for r in results:
         measured = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.metrics.items())
         print(f"{r.name:<16} {measured[:60]:<60} {r.goal[:34]:<34} {r.previous[:22]:<22} {'yes' if r.met else 'no'}")
+    if args.write_docs:
+        from bench.compare_page import write_compare_page
+
+        path = write_compare_page(results, quick=args.quick)
+        print(f"\nWrote {path}")
     return 0 if all(r.met for r in results) else 1
 
 

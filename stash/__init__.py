@@ -1,1 +1,1 @@
-"""stash package."""
+"""Stash GraphQL client (client.StashClient) and every query text it sends (queries)."""

@@ -136,3 +136,11 @@ def main() -> int:
     except SyncError as exc:
         stashlog.error(f"Worker stopped: {exc}")
         return 1
+    except ModuleNotFoundError as exc:  # jobs stay queued; say exactly what to install
+        try:
+            from plugin_io.deps import missing_dependency
+
+            stashlog.error(f"Worker cannot run: {missing_dependency(exc.name or str(exc))}")
+        except ImportError:
+            stashlog.error(f"Worker cannot run: Python module {exc.name!r} is missing.")
+        return 1

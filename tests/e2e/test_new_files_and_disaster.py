@@ -37,23 +37,29 @@ def test_new_file_waits_for_plex_scan_then_syncs_with_real_cover(make_world) -> 
     w.rating_keys[scene.id] = rk
 
     runs = w.fire_hooks()
-    assert [(r.output["action"]) for r in runs] == ["admit"], [r.output for r in runs]
+    assert [r.output["action"] for r in runs] == ["admit"], [r.output for r in runs]
     section_id = w.item(scene.id)["sectionId"]
+    assert w.counts()["waiting"] == 1
+    # Stash's Generate task writes the cover meanwhile (no hook fires for it).
+    cover = png("e2e: the real cover")
+    w.stash.data.generate_cover(scene.id, cover)
 
     def scan_requested() -> bool:
         return any(r["path"] == f"/library/sections/{section_id}/refresh"
                    and r["query"].get("path") == plex_file.rsplit("/", 1)[0] for r in w.plex.requests())
 
+    # Two minutes later the delayed first attempt runs: Plex does not have the file yet.
+    w.stop_worker(spawned=runs[0].output.get("worker_started", False))
+    w.time_shift_s = 120
+    w.drain()
     w.wait_until(scan_requested, 30, "a partial scan of the new file's folder")
     c = w.counts()
     assert c["waiting"] == 1 and c["failed"] == 0 and c["records"] == 0, c  # the job waits
+    assert not w.plex_requests("PUT")
 
-    cover = png("e2e: the real cover")
-    w.stash.data.generate_cover(scene.id, cover)  # Stash's Generate task; no hook fires
     w.wait_until(lambda: w.item(scene.id)["scanned"], 30, "Plex to finish the scan")
     w.stop_worker()
-
-    w.time_shift_s = 900  # the retry comes due (within the not-found window)
+    w.time_shift_s = 120 + 900  # the not-found retry comes due (well within the window)
     _settle(w)
     item = w.item(scene.id)
     screenshot = w.scenes([scene.id])[scene.id]["paths"]["screenshot"]

@@ -217,9 +217,14 @@ class World:
             time.sleep(0.1)
         return False
 
-    def stop_worker(self) -> None:
-        """SIGTERM the background worker this test caused (by the pid in its lock file)."""
+    def stop_worker(self, spawned: bool = False) -> None:
+        """SIGTERM the background worker this test caused (by the pid in its lock file).
+        `spawned`: one was just started, so give it a moment to take its lock first."""
+        end = time.monotonic() + (5.0 if spawned else 0.0)
         pid = self.worker_pid()
+        while pid is None and time.monotonic() < end:
+            time.sleep(0.05)
+            pid = self.worker_pid()
         if pid is not None:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGTERM)

@@ -141,3 +141,19 @@ def test_background_worker_gives_up_after_a_long_outage_keeping_jobs(world: Worl
         summary = drain(ctx, stop_when_idle=False)
     assert summary.stopped == "plex_down"
     assert queue_numbers(world.data_dir)["waiting"] == len(ids) and dlq_count(world.data_dir) == 0
+
+
+def test_timed_out_write_is_retried_at_once(world: World) -> None:
+    warm, sid = sorted(world.rating_keys)[:2]
+    world.configure(read_timeout=1)
+    world.admit_scenes([warm])
+    with Consumer(world.data_dir) as consumer:
+        ctx = world.make_context(consumer)
+        drain(ctx)  # connected, index built
+        world.admit_scenes([sid])
+        world.plex.set_faults(latency_ms=1500)  # longer than the 1 s read timeout
+        threading.Timer(0.8, world.plex.clear_faults).start()  # recovered before the retry goes out
+        summary = drain(ctx)
+    assert summary.counts["done"] == 1 and summary.failed == {}
+    assert ctx.stats.run.get("write_retries") == 1 and ctx.pacer.slowdowns >= 1
+    assert world.wrong_scenes([sid]) == []
