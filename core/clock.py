@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Protocol
 
 
-class Clock(Protocol):
+class Clock:
+    """Interface of a time source. A plain base class rather than a typing.Protocol: the hook
+    path imports this module and must not pay for `typing`."""
+
     def now(self) -> float:
         """Seconds since the epoch."""
+        raise NotImplementedError
 
     def sleep(self, seconds: float) -> None:
         """Wait (or pretend to wait) for `seconds`."""
+        raise NotImplementedError
 
 
-class SystemClock:
+class SystemClock(Clock):
     """The real wall clock."""
 
     def now(self) -> float:
@@ -26,7 +30,7 @@ class SystemClock:
             time.sleep(seconds)
 
 
-class FakeClock:
+class FakeClock(Clock):
     """A clock that moves only when told to; `sleep` advances it instantly."""
 
     def __init__(self, start: float = 1_700_000_000.0) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
 
 from core.redact import register_secret
 
@@ -14,15 +12,41 @@ class ConnectionInputError(ValueError):
     """`server_connection` is missing or malformed."""
 
 
-@dataclass(frozen=True)
 class StashConnection:
-    scheme: str
-    host: str
-    port: int
-    session_cookie_name: str | None = None
-    session_cookie: str | None = None
-    api_key: str | None = None
-    plugin_dir: str | None = None
+    """Where Stash is and how to authenticate. A plain class, not a dataclass: the hook path
+    imports this module and `dataclasses` alone would cost it more than its whole work."""
+
+    FIELDS = ("scheme", "host", "port", "session_cookie_name", "session_cookie", "api_key", "plugin_dir")
+    __slots__ = FIELDS
+
+    def __init__(self, scheme: str, host: str, port: int, session_cookie_name: str | None = None,
+                 session_cookie: str | None = None, api_key: str | None = None,
+                 plugin_dir: str | None = None) -> None:
+        self.scheme = scheme
+        self.host = host
+        self.port = port
+        self.session_cookie_name = session_cookie_name
+        self.session_cookie = session_cookie
+        self.api_key = api_key
+        self.plugin_dir = plugin_dir
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StashConnection) and self.to_json() == other.to_json()
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.to_json().items()))
+
+    def __repr__(self) -> str:
+        return f"StashConnection({self.scheme}://{self.host}:{self.port}, auth={self.auth_mode})"
+
+    @property
+    def auth_mode(self) -> str:
+        if self.api_key:
+            return "api key"
+        return "session cookie" if self.session_cookie else "none"
+
+    def replace(self, **changes: object) -> StashConnection:
+        return StashConnection(**{**self.to_json(), **changes})  # type: ignore[arg-type]
 
     @property
     def base_url(self) -> str:
@@ -35,12 +59,12 @@ class StashConnection:
     def graphql_url(self) -> str:
         return self.base_url + "/graphql"
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_json(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self.FIELDS}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> StashConnection:
-        conn = cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+    def from_json(cls, data: dict[str, object]) -> StashConnection:
+        conn = cls(**{k: data.get(k) for k in cls.FIELDS})  # type: ignore[arg-type]
         register_secret(conn.session_cookie)
         register_secret(conn.api_key)
         return conn

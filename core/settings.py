@@ -58,7 +58,8 @@ SPECS: tuple[SettingSpec, ...] = (
     _b("strict_matching", False, "Strict matching",
        "Only match by exact (mapped) path; never fall back to a unique file-name match."),
     # Master switches
-    _b("enabled", True, "Enabled", "Turn the whole plugin on or off (hooks still queue nothing when off)."),
+    _b("enabled", True, "Enabled", "Turn syncing on or off. When off, hooks still record edits (they "
+       "cannot read settings) and the worker leaves them queued until you turn it back on."),
     _b("sync_master", True, "Sync metadata fields",
        "Master switch for all text fields, tags and collections (images have their own switches)."),
     # Fields

@@ -6,8 +6,8 @@ Every line is redacted and kept under Stash's 64 KiB reader limit.
 
 from __future__ import annotations
 
+import io
 import sys
-from typing import TextIO
 
 from core.redact import redact
 
@@ -15,17 +15,17 @@ MAX_LINE_BYTES = 60_000
 LEVELS = {"trace": "t", "debug": "d", "info": "i", "warning": "w", "error": "e"}
 
 _debug_enabled = False
-_stream: TextIO | None = None
+_stream: io.TextIOBase | None = None
 
 
-def configure(debug: bool = False, stream: TextIO | None = None) -> None:
+def configure(debug: bool = False, stream: io.TextIOBase | None = None) -> None:
     """Turn debug lines on or off; `stream` redirects output (the worker logs to a file)."""
     global _debug_enabled, _stream
     _debug_enabled = debug
     _stream = stream
 
 
-def _out() -> TextIO:
+def _out() -> io.TextIOBase:
     return _stream if _stream is not None else sys.stderr
 
 

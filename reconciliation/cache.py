@@ -7,6 +7,7 @@ completely, so a digest of those three is a safe key: any change in Stash (inclu
 rename, which changes the nested dict without moving `updated_at`), in a setting, or in the
 plugin's code is a cache miss. A hit yields a light view (content fingerprint + listing-visible
 fields) that is enough to confirm "in sync"; any gap is re-derived from the full desired state.
+The scene's files mapped to Plex paths (path_map is a setting, so part of the key) are kept too.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ CREATE TABLE IF NOT EXISTS reconcile_desired (
     scene_id INTEGER PRIMARY KEY,
     digest BLOB NOT NULL,
     content_fp TEXT,
-    fields TEXT NOT NULL DEFAULT '{}'
+    fields TEXT NOT NULL DEFAULT '{}',
+    paths TEXT NOT NULL DEFAULT '[]'
 )
 """
 LISTING_KEYS = ("title", "summary", "studio", "originallyAvailableAt")
@@ -73,13 +75,18 @@ def settings_digest(settings: Settings, desired_fn: Callable[..., Any]) -> bytes
 class DesiredCache:
     """Read-through cache over table `reconcile_desired`; writes are batched."""
 
-    def __init__(self, conn: sqlite3.Connection, settings: Settings, desired_fn: Callable[..., Any]) -> None:
+    def __init__(self, conn: sqlite3.Connection, settings: Settings, desired_fn: Callable[..., Any],
+                 map_path: Callable[[str], str]) -> None:
         conn.execute(SCHEMA)
+        if "paths" not in {r[1] for r in conn.execute("PRAGMA table_info(reconcile_desired)")}:
+            conn.execute("DROP TABLE reconcile_desired")  # an older layout: it is only a cache
+            conn.execute(SCHEMA)
         self.conn = conn
+        self.map_path = map_path
         self.desired_fn = desired_fn
         self.settings = settings
         self.salt = settings_digest(settings, desired_fn)
-        self.pending: list[tuple[int, bytes, str | None, str]] = []
+        self.pending: list[tuple[int, bytes, str | None, str, str]] = []
         self.hits = 0
         self.misses = 0
 
@@ -87,27 +94,29 @@ class DesiredCache:
         raw = json.dumps(scene, separators=(",", ":"), ensure_ascii=False, default=str)
         return hashlib.sha1(self.salt + raw.encode("utf-8", "surrogatepass")).digest()
 
-    def desired(self, scene: dict[str, Any]) -> Any:
-        """A DesiredView from the cache, or the full DesiredState (None = excluded)."""
+    def desired(self, scene: dict[str, Any], paths: list[str]) -> tuple[Any, list[str]]:
+        """(DesiredView from the cache or the full DesiredState — None = excluded, the scene's
+        file paths mapped to Plex)."""
         sid = int(scene["id"])
         digest = self.digest(scene)
-        row = self.conn.execute("SELECT digest, content_fp, fields FROM reconcile_desired WHERE scene_id = ?",
+        row = self.conn.execute("SELECT digest, content_fp, fields, paths FROM reconcile_desired WHERE scene_id = ?",
                                 (sid,)).fetchone()
         if row is not None and bytes(row[0]) == digest:
             self.hits += 1
-            if row[1] is None:
-                return None
-            return DesiredView(json.loads(row[2]), row[1])
+            mapped = json.loads(row[3])
+            return (None if row[1] is None else DesiredView(json.loads(row[2]), row[1])), mapped
         self.misses += 1
         full = self.desired_fn(scene, self.settings)
+        mapped = [self.map_path(p) for p in paths]
+        mapped_json = json.dumps(mapped, ensure_ascii=False)
         if full is None:
-            self.pending.append((sid, digest, None, "{}"))
+            self.pending.append((sid, digest, None, "{}", mapped_json))
         else:
             listing = {k: full.fields[k] for k in LISTING_KEYS if k in full.fields}
-            self.pending.append((sid, digest, full.content_fp, json.dumps(listing, ensure_ascii=False)))
+            self.pending.append((sid, digest, full.content_fp, json.dumps(listing, ensure_ascii=False), mapped_json))
         if len(self.pending) >= BATCH:
             self.flush()
-        return full
+        return full, mapped
 
     def full(self, scene: dict[str, Any]) -> Any:
         return self.desired_fn(scene, self.settings)
@@ -118,6 +127,6 @@ class DesiredCache:
         from sync_queue.db import immediate
 
         with immediate(self.conn):
-            self.conn.executemany("INSERT OR REPLACE INTO reconcile_desired (scene_id, digest, content_fp, fields)"
-                                  " VALUES (?, ?, ?, ?)", self.pending)
+            self.conn.executemany("INSERT OR REPLACE INTO reconcile_desired (scene_id, digest, content_fp, fields,"
+                                  " paths) VALUES (?, ?, ?, ?, ?)", self.pending)
         self.pending.clear()

@@ -29,6 +29,7 @@ from reconciliation import budget, watermark
 from reconciliation.cache import DesiredCache, DesiredView
 from reconciliation.detector import (
     DRIFTED,
+    EXCLUDED,
     IN_SYNC,
     MISSING,
     NEVER_SYNCED,
@@ -38,8 +39,9 @@ from reconciliation.detector import (
     listing_drift,
     orphan,
 )
-from reconciliation.matching import find_entries
+from reconciliation.matching import find_entries, scene_paths
 from reconciliation.report import Report, save
+from reconciliation.stream import read_ahead
 
 REBUILD_KEY = "needs_rebuild"
 FULL_EVERY_S = 7 * 86400  # a "recent" run older than this since the last full pass becomes "all"
@@ -163,12 +165,12 @@ def reconcile(ctx: ReconcileContext, scope: str = "recent") -> Report:
     wall_start = time.perf_counter()
     stash_before = ctx.stash_requests() if ctx.stash_requests else 0
     seen = _Seen(conn) if effective == "all" else None
-    cache = DesiredCache(conn, ctx.settings, desired_fn) if ctx.use_cache else None
+    cache = DesiredCache(conn, ctx.settings, desired_fn, map_path) if ctx.use_cache else None
     max_seen: str | None = None
     try:
         if ctx.refresh_index is not None:
             report.plex_requests += int(ctx.refresh_index(effective == "all") or 0)
-        for scene in ctx.scenes(start):
+        for scene in read_ahead(ctx.scenes(start)):
             report.scenes_seen += 1
             max_seen = watermark.newer(max_seen, scene.get("updated_at") or None)
             sid = int(scene["id"])
@@ -200,22 +202,45 @@ def reconcile(ctx: ReconcileContext, scope: str = "recent") -> Report:
     return report
 
 
+@dataclass(frozen=True)
+class _RecordView:
+    """The columns of a sync record that confirm "in sync" (read without decoding its JSON)."""
+
+    scene_id: int
+    content_fp: str
+    rating_key: int | None
+    pushed_at: float | None
+
+
+def _record_view(conn: sqlite3.Connection, scene_id: int) -> _RecordView | None:
+    """One primary-key read of sync_state (sync_queue's table); gaps then load the full record."""
+    row = conn.execute("SELECT content_fp, rating_key, pushed_at FROM sync_state WHERE scene_id = ?",
+                       (scene_id,)).fetchone()
+    return _RecordView(scene_id, row[0] or "", row[1], row[2]) if row else None
+
+
 def _one(ctx: ReconcileContext, scene: dict[str, Any], sid: int, desired_fn: Callable[..., Any],
          cache: DesiredCache | None, map_path: Callable[[str], str], report: Report, rebuild: bool) -> None:
-    """Classify one scene and act on its gap."""
+    """Classify one scene and act on its gap. The fast path (cached desired view, light record)
+    only ever concludes "in sync"; anything else is re-derived from the full values."""
     from sync_queue.state import get_record
 
     settings = ctx.settings
-    desired = cache.desired(scene) if cache is not None else desired_fn(scene, settings)
-    record = get_record(ctx.conn, sid)
-    entries: list[Any] = []
-    if desired is not None:
-        allow_basename = not settings.strict_matching and not str(settings.path_map or "").strip()
-        entries = find_entries(ctx.index, scene, record, map_path, allow_basename=allow_basename)
+    paths = scene_paths(scene)
+    if cache is not None:
+        desired, mapped = cache.desired(scene, paths)
+    else:
+        desired, mapped = desired_fn(scene, settings), [map_path(p) for p in paths]
+    record: Any = _record_view(ctx.conn, sid)
+    allow_basename = not settings.strict_matching and not str(settings.path_map or "").strip()
+    entries = find_entries(ctx.index, paths, mapped, record, allow_basename=allow_basename) \
+        if desired is not None else []
     preserve = bool(settings.preserve_plex_edits)
     gap = classify(scene, desired, record, entries, preserve_plex_edits=preserve)
-    if gap.kind != IN_SYNC and isinstance(desired, DesiredView):
-        desired = desired_fn(scene, settings)  # a gap: act on the full desired state, never the cached view
+    if gap.kind not in (IN_SYNC, EXCLUDED):
+        if isinstance(desired, DesiredView):
+            desired = desired_fn(scene, settings)
+        record = get_record(ctx.conn, sid) if record is not None else None
         gap = classify(scene, desired, record, entries, preserve_plex_edits=preserve)
     if gap.kind == NEVER_SYNCED and rebuild and _matches_listing(desired, entries, gap):
         _write_rebuilt(ctx, scene, desired, entries, gap)

@@ -8,7 +8,7 @@ on any of their files.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 MIN_SUFFIX = 2
@@ -18,24 +18,30 @@ def scene_paths(scene: Mapping[str, Any]) -> list[str]:
     return [str(f.get("path")) for f in scene.get("files") or [] if f and f.get("path")]
 
 
-def find_entries(index: Any, scene: Mapping[str, Any], record: Any, map_path: Callable[[str], str],
+def find_entries(index: Any, paths: list[str], mapped: list[str], record: Any,
                  *, allow_basename: bool = True) -> list[Any]:
-    """Index entries for `scene` (possibly several for multi-file scenes); [] when none."""
+    """Index entries for a scene with Stash file `paths` (`mapped`: the same, mapped to Plex).
+
+    The recorded item is checked first by rating key (no path normalisation): when it still
+    holds one of the scene's files it is the answer, which is the common in-sync case.
+    """
+    from plex.pathmap import norm_path
+
+    rk = getattr(record, "rating_key", None) if record is not None else None
+    recorded = index.entry(rk) if rk not in (None, "") else None
+    if recorded is not None and (recorded.file in mapped or norm_path(recorded.file) in {norm_path(m) for m in mapped}):
+        return [recorded]
     found: list[Any] = []
     keys: set[str] = set()
-    paths = scene_paths(scene)
-    for path in paths:
-        for entry in index.lookup(map_path(path)) or []:
+    for path in mapped:
+        for entry in index.lookup(path) or []:
             if str(entry.rating_key) not in keys:
                 keys.add(str(entry.rating_key))
                 found.append(entry)
     if found:
         return found
-    rk = getattr(record, "rating_key", None) if record is not None else None
-    if rk not in (None, ""):
-        entry = index.entry(rk)
-        if entry is not None:
-            return [entry]
+    if recorded is not None:
+        return [recorded]
     if not allow_basename:
         return []
     from plex.pathmap import basename, common_suffix

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from core.clock import SYSTEM_CLOCK, Clock
 from sync_queue.db import JOBS, immediate
@@ -30,21 +29,43 @@ AdmitItem = Target | int | tuple[Target, str | None, str | None]
 DEFAULT_CHUNK = 10_000
 
 
-@dataclass(frozen=True)
 class AdmitResult:
-    """Exactly one of the three flags is true; `row_id` is the waiting job's queue row (if any)."""
+    """Exactly one of the three flags is true; `row_id` is the waiting job's queue row (if any).
+    Plain classes here, not dataclasses: the hook path imports this module."""
 
-    admitted: bool = False
-    coalesced: bool = False
-    skipped_unchanged: bool = False
-    row_id: int | None = None
+    __slots__ = ("admitted", "coalesced", "skipped_unchanged", "row_id")
+
+    def __init__(self, admitted: bool = False, coalesced: bool = False, skipped_unchanged: bool = False,
+                 row_id: int | None = None) -> None:
+        self.admitted = admitted
+        self.coalesced = coalesced
+        self.skipped_unchanged = skipped_unchanged
+        self.row_id = row_id
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AdmitResult) and all(
+            getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    def __repr__(self) -> str:
+        return "AdmitResult(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__) + ")"
 
 
-@dataclass
 class AdmitCounts:
-    admitted: int = 0
-    coalesced: int = 0
-    skipped_unchanged: int = 0
+    """How a batch of offers was decided."""
+
+    __slots__ = ("admitted", "coalesced", "skipped_unchanged")
+
+    def __init__(self, admitted: int = 0, coalesced: int = 0, skipped_unchanged: int = 0) -> None:
+        self.admitted = admitted
+        self.coalesced = coalesced
+        self.skipped_unchanged = skipped_unchanged
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AdmitCounts) and all(
+            getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    def __repr__(self) -> str:
+        return "AdmitCounts(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__) + ")"
 
     @property
     def total(self) -> int:

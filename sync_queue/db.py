@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
 
 from core.clock import SYSTEM_CLOCK, Clock
 from core.paths import data_dir as default_data_dir
@@ -52,7 +50,6 @@ CREATE TABLE IF NOT EXISTS sync_dlq (
 CREATE INDEX IF NOT EXISTS sync_dlq_last_failed ON sync_dlq(last_failed);
 """
 
-T = TypeVar("T")
 
 
 def is_busy(exc: BaseException) -> bool:
@@ -61,7 +58,7 @@ def is_busy(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
 
-def retry_busy(fn: Callable[[], T], attempts: int = 8) -> T:
+def retry_busy(fn: Callable[[], object], attempts: int = 8) -> object:
     """Run `fn`, retrying a bounded number of times when SQLite still reports busy after its
     own busy timeout (e.g. WAL recovery races when many hook processes start at once)."""
     for attempt in range(attempts):
@@ -70,6 +67,8 @@ def retry_busy(fn: Callable[[], T], attempts: int = 8) -> T:
         except sqlite3.OperationalError as exc:
             if not is_busy(exc) or attempt == attempts - 1:
                 raise
+            import random  # lazily: the hook path rarely gets here and `random` is not free
+
             time.sleep(min(0.5, 0.005 * (2 ** min(attempt, 7))) * (0.5 + random.random()))
     raise AssertionError("unreachable")
 

@@ -27,7 +27,7 @@ class StashSandbox:
     def __init__(self, scenes: int = 50, seed: int = 1, path_prefix: str = "/stash/media",
                  api_key: str | None = None, session_cookie: str | None = None, utc_offset: str = "+01:00",
                  *, port: int = 0, host: str = "127.0.0.1", external_host: str | None = None,
-                 clock: Clock = SYSTEM_CLOCK, auth: bool | None = None) -> None:
+                 clock: Clock = SYSTEM_CLOCK, auth: bool | None = None, refresh_cookies: bool = True) -> None:
         self.data = World(utc_offset=utc_offset, clock=clock, api_key=api_key or "")
         seed_world(self.data, scenes, seed, path_prefix)
         if scenes >= 10_000:
@@ -38,7 +38,8 @@ class StashSandbox:
         if auth_required and session_cookie is None:
             session_cookie = secrets.token_urlsafe(24)
         self.state = ServerState(world=self.data, auth_required=auth_required, session_cookie=session_cookie,
-                                 session_issued=clock.now(), external_host=external_host)
+                                 session_issued=clock.now(), external_host=external_host,
+                                 refresh_cookies=refresh_cookies)
         self._address = (host, port)
         self.port = port
         self._server: StashHTTPServer | None = None
@@ -84,7 +85,7 @@ class StashSandbox:
 
     def new_session(self) -> str:
         """Log in again: a fresh session cookie whose expiry clock starts now."""
-        self.state.session_cookie = secrets.token_urlsafe(24)
+        self.state.session_cookie = self.state.issue_session()
         self.state.session_issued = self.data.clock.now()
         return self.state.session_cookie
 

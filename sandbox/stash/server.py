@@ -11,6 +11,7 @@ import contextlib
 import json
 import random
 import re
+import secrets
 import socket
 import struct
 import threading
@@ -37,8 +38,10 @@ class ServerState:
 
     world: World
     auth_required: bool = False
-    session_cookie: str | None = None
+    session_cookie: str | None = None  # the value handed to plugins in server_connection
     session_issued: float = 0.0
+    refresh_cookies: bool = True
+    sessions: dict[str, float] = field(default_factory=dict)  # every cookie value issued → its issue time
     external_host: str | None = None
     faults: dict[str, Any] = field(default_factory=dict)
     log: list[dict[str, Any]] = field(default_factory=list)
@@ -52,12 +55,31 @@ class ServerState:
         with self.lock:
             self.faults = {k: v for k, v in faults.items() if v not in (None, False, 0)} if faults else {}
 
-    def session_valid(self, value: str | None) -> bool:
-        if not value or value != self.session_cookie:
-            return False
+    def __post_init__(self) -> None:
+        if self.session_cookie:
+            self.sessions[self.session_cookie] = self.session_issued
+
+    def expiry(self) -> float:
         with self.lock:
-            expiry = float(self.faults.get("session_expiry_s", 3600))
-        return self.world.clock.now() - self.session_issued < expiry
+            return float(self.faults.get("session_expiry_s", 3600))
+
+    def session_valid(self, value: str | None) -> bool:
+        """Each cookie value expires `expiry` seconds after it was issued (gorilla securecookie's
+        embedded timestamp); refreshed values do not revive the old one."""
+        with self.lock:
+            issued = self.sessions.get(value or "")
+        return issued is not None and self.world.clock.now() - issued < self.expiry()
+
+    def issue_session(self) -> str:
+        """A new cookie value valid from now (login, or Stash's refresh on every cookie request)."""
+        value = secrets.token_urlsafe(24)
+        now = self.world.clock.now()
+        with self.lock:
+            if len(self.sessions) > 10_000:
+                limit = float(self.faults.get("session_expiry_s", 3600))
+                self.sessions = {k: t for k, t in self.sessions.items() if now - t < limit}
+            self.sessions[value] = now
+        return value
 
 
 def _truncate(value: Any, limit: int = 200) -> Any:
@@ -86,6 +108,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         for k, v in (headers or {}).items():
             self.send_header(k, v)
+        if self._set_cookie:
+            self.send_header("Set-Cookie", self._set_cookie)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
@@ -120,6 +144,7 @@ class Handler(BaseHTTPRequestHandler):
     # ---- routing --------------------------------------------------------------------------
     def _dispatch(self) -> None:
         self._entry: dict[str, Any] | None = None
+        self._set_cookie: str | None = None
         try:
             self._route()
         except (ConnectionError, TimeoutError):
@@ -187,12 +212,20 @@ class Handler(BaseHTTPRequestHandler):
         key = self.headers.get("ApiKey") or (parse_qs(query).get("apikey") or [""])[0]
         if key:
             return "apikey" if st.world.api_key and key == st.world.api_key else False
-        cookie = self.headers.get("Cookie") or ""
-        for part in cookie.split(";"):
+        first = None  # Go's r.Cookie("session") takes the FIRST cookie of that name
+        for part in (self.headers.get("Cookie") or "").split(";"):
             name, _, value = part.strip().partition("=")
-            if name == "session" and st.session_valid(value):
-                return "cookie"
-        return False
+            if name == "session":
+                first = value
+                break
+        if first is None or not st.session_valid(first):
+            return False
+        if st.refresh_cookies:  # gorilla session.Save on every request: a fresh cookie, sliding expiry
+            expiry = int(st.expiry())
+            expires = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(st.world.clock.now() + expiry))
+            self._set_cookie = (f"session={st.issue_session()}; Path=/; Expires={expires}; Max-Age={expiry}; "
+                                "SameSite=Lax")
+        return "cookie"
 
     def _base_url(self) -> str:
         st = self.server.state

@@ -229,3 +229,33 @@ def test_stopped_server_refuses_pooled_keep_alive_connections() -> None:
     box.stop()
     with pytest.raises(requests.ConnectionError):
         session.post(box.url + "/graphql", json={"query": d.VERSION}, timeout=5)
+
+
+def test_cookie_is_refreshed_like_gorilla_sessions(secured: StashSandbox, clock: FakeClock) -> None:
+    """Stash re-issues the session cookie on every request: a client whose jar takes the new
+    cookie slides its session forward; a client that pins the original value loses it after the hour."""
+    original = secured.server_connection()["SessionCookie"]["Value"]
+    jar = requests.Session()
+    jar.cookies.set("session", original, domain="127.0.0.1", path="/")  # replaced by the server's Set-Cookie
+    for _ in range(3):
+        clock.advance(1800)
+        resp = jar.post(secured.url + "/graphql", json={"query": d.VERSION}, timeout=10)
+        assert resp.status_code == 200 and "session=" in resp.headers["Set-Cookie"]
+    assert post(secured.url, d.VERSION, headers={"Cookie": f"session={original}"}).status_code == 401
+    fresh_value = jar.cookies.get("session", domain="127.0.0.1")
+    both = post(secured.url, d.VERSION, headers={"Cookie": f"session={original}; session={fresh_value}"})
+    assert both.status_code == 401  # Go's r.Cookie takes the first one
+    other_jar = requests.Session()
+    other_jar.cookies.set("session", original)  # no domain: the refreshed cookie is ADDED after it
+    clock.advance(-5400)
+    for _ in range(2):
+        clock.advance(1800)
+        last = other_jar.post(secured.url + "/graphql", json={"query": d.VERSION}, timeout=10)
+    assert last.status_code == 401  # the stale original is still sent first
+
+
+def test_refresh_can_be_turned_off(clock: FakeClock) -> None:
+    with StashSandbox(scenes=2, seed=1, api_key=KEY, clock=clock, refresh_cookies=False) as box:
+        value = box.server_connection()["SessionCookie"]["Value"]
+        resp = post(box.url, d.VERSION, cookies={"session": value})
+        assert resp.status_code == 200 and "Set-Cookie" not in resp.headers
