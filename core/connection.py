@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from core.redact import register_secret
 
 _WILDCARD_HOSTS = {"", "0.0.0.0", "::", "[::]"}

@@ -7,6 +7,7 @@ Every line is redacted and kept under Stash's 64 KiB reader limit.
 from __future__ import annotations
 
 import io
+import re
 import sys
 
 from core.redact import redact
@@ -15,14 +16,40 @@ MAX_LINE_BYTES = 60_000
 LEVELS = {"trace": "t", "debug": "d", "info": "i", "warning": "w", "error": "e"}
 
 _debug_enabled = False
+_obfuscate_paths = False
 _stream: io.TextIOBase | None = None
+# Absolute POSIX or Windows paths, not parts of URLs: file paths (may contain spaces, end in an
+# extension) first, then space-free folder paths of two or more components.
+_FILE_PATH = re.compile(r"(?<![\w:/.])(?:[A-Za-z]:[\\/]|/)[^\n<>|\"']*?\.[A-Za-z0-9]{2,5}(?=$|[\s,;)\]])")
+_DIR_PATH = re.compile(r"(?<![\w:/.])(?:[A-Za-z]:[\\/]|/)(?:[^\s/\\'\"<>|]+[\\/])+[^\s/\\'\"<>|,;)]+")
 
 
-def configure(debug: bool = False, stream: io.TextIOBase | None = None) -> None:
-    """Turn debug lines on or off; `stream` redirects output (the worker logs to a file)."""
-    global _debug_enabled, _stream
+def configure(debug: bool = False, stream: io.TextIOBase | None = None, obfuscate_paths: bool = False) -> None:
+    """Turn debug lines on or off; `stream` redirects output (the worker logs to a file);
+    `obfuscate_paths` replaces file paths with short stable hashes (setting obfuscate_paths)."""
+    global _debug_enabled, _stream, _obfuscate_paths
     _debug_enabled = debug
     _stream = stream
+    _obfuscate_paths = obfuscate_paths
+
+
+def hide_path(path: str) -> str:
+    """`/a/b/movie.mp4` → `<path:1a2b3c4d>.mp4`: the same path always gives the same token, so
+    log lines stay comparable without revealing folder or file names."""
+    import hashlib
+
+    ext = path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1].rsplit("\\", 1)[-1] else ""
+    token = hashlib.sha1(path.encode("utf-8", "replace")).hexdigest()[:8]
+    return f"<path:{token}>" + (f".{ext}" if ext and len(ext) <= 5 else "")
+
+
+def scrub(message: object) -> str:
+    """Redact secrets and, when configured, hide file paths."""
+    text = redact(message)
+    if not _obfuscate_paths:
+        return text
+    text = _FILE_PATH.sub(lambda m: hide_path(m.group(0)), text)
+    return _DIR_PATH.sub(lambda m: hide_path(m.group(0)), text)
 
 
 def _out() -> io.TextIOBase:
@@ -42,7 +69,7 @@ def log(level: str, message: object) -> None:
     if code in ("t", "d") and not _debug_enabled:
         return
     stream = _out()
-    for line in redact(message).splitlines() or [""]:
+    for line in scrub(message).splitlines() or [""]:
         stream.write(f"\x01{code}\x02{_truncate(line)}\n")
     stream.flush()
 

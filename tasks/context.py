@@ -56,7 +56,7 @@ class TaskContext:
             return self._settings[require_plex]
         raw = self.stash.plugin_settings()
         settings = load_settings(raw, require_plex=require_plex)
-        stashlog.configure(debug=bool(settings.debug_logging))
+        stashlog.configure(debug=bool(settings.debug_logging), obfuscate_paths=bool(settings.obfuscate_paths))
         if require_plex:
             from plex.pathmap import parse_path_map
 

@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 import plex.index
-
 from reconciliation.report import last_report, summary_lines
 from sync_queue.status import queue_status
 from tests.reconciliation.rig import Rig
