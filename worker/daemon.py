@@ -106,7 +106,8 @@ def build_context(conn: StashConnection, consumer: Any, data_dir: Path, stop: th
         stashlog.error(f"Worker cannot start: {exc}")
         stash.close()
         return None
-    stashlog.configure(debug=bool(settings.debug_logging), stream=stashlog._stream)
+    stashlog.configure(debug=bool(settings.debug_logging), stream=stashlog._stream,
+                       obfuscate_paths=bool(settings.obfuscate_paths))
     if not settings.enabled:
         stashlog.info("Stash2Plex is disabled in its settings; the worker drains nothing.")
         stash.close()

@@ -124,6 +124,7 @@ def run_scenes(ctx: WorkerContext, pool: ThreadPoolExecutor, jobs: list[Any],
             summary.processed += 1
             if outcome != CONTINUE and verdict == CONTINUE:
                 verdict = outcome
+        ctx.stats.maybe_flush()  # type: ignore[union-attr]
     now = ctx.clock.now()
     for job in todo:
         put_back(ctx, job, now, "worker stopped" if ctx.stop.is_set() else "not attempted")

@@ -9,13 +9,10 @@ because it cannot take the lock.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 from core.connection import StashConnection
 from core.paths import DATA_DIR_ENV, PLUGIN_DIR
@@ -40,12 +37,16 @@ def ensure_worker(data_dir: Path, conn: StashConnection) -> bool:
     return True
 
 
-def spawn_worker(data_dir: Path, conn: StashConnection, options: dict[str, Any] | None = None,
-                 ) -> subprocess.Popen[bytes]:
+def spawn_worker(data_dir: Path, conn: StashConnection, options: dict[str, object] | None = None,
+                 ) -> subprocess.Popen[bytes]:  # noqa: F821 - imported lazily, annotation never evaluated
     """Start `python -m worker` detached; returns the Popen (tests wait on it, hooks do not).
 
     `options` travel on the same pipe as the credentials (tests use them to tune timings).
+    subprocess is imported here, not at module level: most hooks find a worker running.
     """
+    import contextlib
+    import subprocess
+
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / LOG_NAME
     env = dict(os.environ)
@@ -98,8 +99,8 @@ def rotate_log(data_dir: Path, max_bytes: int = LOG_MAX_BYTES, backups: int = LO
     return True
 
 
-def read_handover(stream: Any) -> tuple[StashConnection, dict[str, Any]]:
+def read_handover(stream: object) -> tuple[StashConnection, dict[str, object]]:
     """Parse what `spawn_worker` wrote on the pipe: the Stash connection and options."""
-    raw = stream.read()
+    raw = stream.read()  # type: ignore[attr-defined]
     data = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
     return StashConnection.from_json(data["connection"]), dict(data.get("options") or {})

@@ -37,6 +37,7 @@ class WorkerStats:
         self._deltas: dict[str, float] = {}
         self._gauges: dict[str, Any] = {}
         self.run: dict[str, float] = {}
+        self._flushed_at = 0.0
 
     def add(self, key: str, amount: float = 1) -> None:
         self._deltas[key] = self._deltas.get(key, 0) + amount
@@ -52,8 +53,14 @@ class WorkerStats:
     def set(self, **gauges: Any) -> None:
         self._gauges.update(gauges)
 
+    def maybe_flush(self, every_s: float = 2.0) -> None:
+        """Flush when the last flush is older than `every_s` (keeps the heartbeat fresh mid-batch)."""
+        if self.clock.now() - self._flushed_at >= every_s:
+            self.flush()
+
     def flush(self) -> None:
         """Write counters and gauges (plus pid/heartbeat) in one short transaction."""
+        self._flushed_at = self.clock.now()
         gauges = {**self._gauges, "pid": os.getpid(), "heartbeat": self.clock.now()}
         deltas, self._deltas = self._deltas, {}
         try:

@@ -167,6 +167,8 @@ def scene_pred(f: dict[str, Any] | None, world: World) -> Pred:
                                     studio_children.__getitem__))
         elif key == "groups":
             preds.append(multi_pred(lambda s: tuple(g for g, _ in s.groups), crit))
+        elif key == "stash_id_endpoint":
+            preds.append(_stash_id_pred(crit))
         elif key == "is_missing":
             preds.append(_missing_pred(crit))
         else:
@@ -202,6 +204,26 @@ def _any_path(p: Pred, files: dict, modifier: str) -> Pred:
     if modifier in ("EXCLUDES", "NOT_EQUALS", "NOT_MATCHES_REGEX", "IS_NULL"):
         return lambda s: all(p(files[f].path) for f in s.file_ids if f in files)
     return lambda s: any(p(files[f].path) for f in s.file_ids if f in files)
+
+
+def _stash_id_pred(crit: dict[str, Any]) -> Pred:
+    """StashIDCriterionInput: `endpoint` narrows the stash ids considered; `stash_id` is matched
+    with the modifier (IS_NULL / NOT_NULL test whether the scene has any, as Stash's join does)."""
+    endpoint, value, mod = crit.get("endpoint"), crit.get("stash_id"), crit["modifier"]
+
+    def ids(s: Scene) -> list[str]:
+        return [sid for ep, sid in s.stash_ids if endpoint is None or ep == endpoint]
+
+    if mod == "IS_NULL":
+        return lambda s: not ids(s)
+    if mod == "NOT_NULL":
+        return lambda s: bool(ids(s))
+    if value is None:
+        raise FilterError("stash_id is required for this modifier")
+    inner = string_pred(lambda x: x, {"modifier": mod, "value": value})
+    if mod in ("NOT_EQUALS", "EXCLUDES", "NOT_MATCHES_REGEX"):
+        return lambda s: all(inner(x) for x in ids(s))
+    return lambda s: any(inner(x) for x in ids(s))
 
 
 def _missing_pred(what: str) -> Pred:

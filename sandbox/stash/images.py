@@ -12,6 +12,10 @@ import struct
 import urllib.request
 import zlib
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sandbox.stash.world import World
 
 WIDTH, HEIGHT = 24, 36
 
@@ -66,3 +70,28 @@ def decode_image_input(value: str, timeout: float = 5.0) -> bytes:
         with urllib.request.urlopen(value, timeout=timeout) as resp:  # noqa: S310 - test server
             return resp.read()
     raise ValueError("image must be a data URL or an http(s) URL")
+
+
+def image_for(world: World, kind: str, oid: int, what: str, qs: dict[str, list[str]]) -> bytes | None:
+    """The bytes Stash would serve at an image route (its default image when there is none)."""
+    if kind == "scene" and what == "screenshot":
+        scene = world.scenes.get(oid)
+        if scene is None:
+            return None
+        if scene.cover is not None:
+            return scene.cover
+        return png(f"scene:{oid}") if scene.has_cover else png(DEFAULT_SCENE)
+    table = {"performer": world.performers, "studio": world.studios, "tag": world.tags, "group": world.groups}
+    if kind not in table or what == "screenshot":
+        return None
+    obj = table[kind].get(oid)
+    if obj is None:
+        return None
+    if kind == "group":
+        stored = obj.front_image if what == "frontimage" else obj.back_image
+        has = obj.has_front if what == "frontimage" else obj.back_image is not None
+    else:
+        stored, has = obj.image, obj.has_image
+    if (qs.get("default") or [""])[0] == "true" or not has:
+        return png(DEFAULT_STUDIO if kind == "studio" else DEFAULT_PERFORMER)
+    return stored if stored is not None else png(f"{kind}:{oid}:{what}")

@@ -40,7 +40,8 @@ _SENTENCES = ("She arrives at the villa just after sunset.", "A long conversatio
 def seed_world(world: World, scenes: int, seed: int, path_prefix: str = "/stash/media") -> None:
     """Fill `world` with `scenes` scenes (plus tags, performers, studios, groups), deterministic by seed."""
     rng = random.Random(seed)
-    prefix = path_prefix.rstrip("/")
+    sep = "\\" if "\\" in path_prefix and "/" not in path_prefix else "/"  # a Windows Stash: D:\\Videos
+    prefix = path_prefix.rstrip(sep)
     tz = world.tz
     n_tags = max(40, min(3000, scenes // 25))
     n_perf = max(20, min(12000, scenes // 8))
@@ -114,10 +115,10 @@ def seed_world(world: World, scenes: int, seed: int, path_prefix: str = "/stash/
         groups = ((rng.choice(group_ids), rng.choice((None, rng.randrange(1, 30)))),) if r() < 0.15 else ()
         stash_ids = ((STASHDB, _uuid(rng)),) if r() < 0.5 else ()
         c, u, ut = stamp()
-        folder = f"{prefix}/{studio_folders.get(studio_id, 'unsorted')}/{(date or '2020')[:4]}"
+        folder = sep.join((prefix, studio_folders.get(studio_id, "unsorted"), (date or "2020")[:4]))
         if basenames and r() < 0.03:
             base = rng.choice(basenames)  # same file name as another scene, different folder
-            folder = f"{folder}/dup{scene_id}"
+            folder = f"{folder}{sep}dup{scene_id}"
         else:
             base = f"{_slug(title or 'untitled')}.{scene_id}.mp4"
             if len(basenames) < 5000:
@@ -126,7 +127,7 @@ def seed_world(world: World, scenes: int, seed: int, path_prefix: str = "/stash/
         for part in range(2 if r() < 0.03 else 1):
             file_id += 1
             name = base if part == 0 else base.replace(".mp4", ".alt.mkv")
-            world.files[file_id] = File(file_id, f"{folder}/{name}", rng.randrange(50, 4000) * 1_048_576,
+            world.files[file_id] = File(file_id, f"{folder}{sep}{name}", rng.randrange(50, 4000) * 1_048_576,
                                         float(rng.randrange(60, 5400)), 1920, 1080, c, c)
             fids.append(file_id)
         world.scenes[scene_id] = Scene(

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from sandbox.stash import images
+from sandbox.stash.admin import handle_admin
 from sandbox.stash.schema import operation_summary, run
 from sandbox.stash.views import Ctx
 from sandbox.stash.world import World
@@ -262,81 +263,16 @@ class Handler(BaseHTTPRequestHandler):
     def _image(self, kind: str, oid: int, what: str, qs: dict[str, list[str]]) -> None:
         world = self.server.state.world
         with world.lock:
-            data = _image_bytes(world, kind, oid, what, qs)
+            data = images.image_for(world, kind, oid, what, qs)
         if data is None:
             self._send(404, b"404 page not found\n")
             return
         self._send(200, data, images.content_type(data), {"Cache-Control": "private, max-age=604800"})
 
     # ---- admin API ------------------------------------------------------------------------
+
     def _admin(self, path: str, body: bytes) -> None:
-        st = self.server.state
-        try:
-            payload = json.loads(body) if body else {}
-        except ValueError:
-            self._json(400, {"error": "body is not JSON"})
-            return
-        if path == "/_sandbox/requests":
-            with st.lock:
-                if self.command == "DELETE":
-                    st.log.clear()
-                    self._json(200, {"cleared": True})
-                    return
-                self._json(200, list(st.log))
-            return
-        if path == "/_sandbox/faults" and self.command == "POST":
-            try:
-                st.set_faults(payload or {})
-            except ValueError as exc:
-                self._json(400, {"error": str(exc)})
-                return
-            self._json(200, st.faults)
-            return
-        if path == "/_sandbox/jobs":
-            if self.command == "DELETE":
-                st.world.clear_jobs()
-                self._json(200, {"cleared": True})
-                return
-            if self.command == "POST":
-                items = payload if isinstance(payload, list) else [payload]
-                jobs = [st.world.add_job(str(p.get("description", "Scanning...")), str(p.get("status", "RUNNING")),
-                                         p.get("progress")) for p in items]
-                self._json(200, {"ids": [str(j.id) for j in jobs]})
-                return
-        match = re.match(r"^/_sandbox/scenes/(\d+)$", path)
-        if match and self.command == "GET":
-            scene = st.world.scene(int(match.group(1)))
-            if scene is None:
-                self._json(404, {"error": "no such scene"})
-                return
-            self._json(200, {k: getattr(scene, k) for k in scene.__slots__ if k != "cover"})
-            return
-        self._json(404, {"error": f"unknown admin route {self.command} {path}"})
-
-
-def _image_bytes(world: World, kind: str, oid: int, what: str, qs: dict[str, list[str]]) -> bytes | None:
-    """The bytes Stash would serve at an image route (its default image when there is none)."""
-    if kind == "scene" and what == "screenshot":
-        scene = world.scenes.get(oid)
-        if scene is None:
-            return None
-        if scene.cover is not None:
-            return scene.cover
-        return images.png(f"scene:{oid}") if scene.has_cover else images.png(images.DEFAULT_SCENE)
-    table = {"performer": world.performers, "studio": world.studios, "tag": world.tags, "group": world.groups}
-    if kind not in table or what == "screenshot":
-        return None
-    obj = table[kind].get(oid)
-    if obj is None:
-        return None
-    if kind == "group":
-        stored = obj.front_image if what == "frontimage" else obj.back_image
-        has = obj.has_front if what == "frontimage" else obj.back_image is not None
-    else:
-        stored, has = obj.image, obj.has_image
-    if (qs.get("default") or [""])[0] == "true" or not has:
-        return images.png(images.DEFAULT_STUDIO if kind == "studio" else images.DEFAULT_PERFORMER)
-    return stored if stored is not None else images.png(f"{kind}:{oid}:{what}")
+        handle_admin(self, path, body)
 
 
 class StashHTTPServer(ThreadingHTTPServer):

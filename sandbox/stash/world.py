@@ -29,7 +29,8 @@ class File:
 
     @property
     def basename(self) -> str:
-        return self.path.rsplit("/", 1)[-1]
+        """Last path component, for POSIX and Windows paths alike (Stash on Windows reports D:\\…)."""
+        return self.path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 @dataclass(slots=True)

@@ -49,7 +49,7 @@ def test_first_install_syncs_everything_plex_has_and_reports_the_rest(make_world
         assert w.plex_path(path) in rows.get(f"scene:{sid}", ""), (sid, rows.get(f"scene:{sid}"))
 
     # Running Sync All again queues nothing that is already in Plex exactly like this.
-    w.wait_worker_gone(30)
+    w.stop_worker()
     w.plex.clear_requests()
     again = w.task("sync_all")
     assert f"{len(w.rating_keys)} unchanged since the last push" in again.output, again.output

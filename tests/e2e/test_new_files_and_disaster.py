@@ -49,7 +49,7 @@ def test_new_file_waits_for_plex_scan_then_syncs_with_real_cover(make_world) -> 
                    and r["query"].get("path") == plex_file.rsplit("/", 1)[0] for r in w.plex.requests())
 
     # Two minutes later the delayed first attempt runs: Plex does not have the file yet.
-    w.stop_worker(spawned=runs[0].output.get("worker_started", False))
+    w.stop_worker()
     w.time_shift_s = 120
     w.drain()
     w.wait_until(scan_requested, 30, "a partial scan of the new file's folder")

@@ -37,7 +37,7 @@ def _silent_edits(w: World) -> list[int]:
 
 def test_reconcile_task_fixes_changes_made_without_hooks(make_world) -> None:
     w = _synced(make_world)
-    w.wait_worker_gone(30)
+    w.stop_worker()
     ids = _silent_edits(w)
     w.plex.clear_requests()
 
@@ -73,7 +73,7 @@ def test_hourly_schedule_reconciles_on_its_own(make_world) -> None:
 
 def test_deleting_a_scene_drops_its_record_and_leaves_plex_alone(make_world) -> None:
     w = _synced(make_world, scenes=20)
-    w.wait_worker_gone(30)
+    w.stop_worker()
     sid = sorted(w.rating_keys)[2]
     before = w.item(sid)
     total = w.counts()["records"]

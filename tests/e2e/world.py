@@ -163,7 +163,13 @@ class World:
             except sqlite3.Error:
                 pass
             time.sleep(0.2)
-        raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}; queue {self.counts()}")
+        raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}; queue {self.counts()}\n"
+                             f"worker.log (tail):\n{self.worker_log()[-3000:]}")
+
+    def worker_log(self) -> str:
+        """The background worker's log in the data folder (what a user finds when debugging)."""
+        path = self.data_dir / "worker.log"
+        return path.read_text(errors="replace") if path.exists() else ""
 
     # ---- what the user sees in Plex ----------------------------------------------------------
     def item(self, sid: int) -> dict[str, Any]:
@@ -209,26 +215,42 @@ class World:
             return int((self.data_dir / "consumer.lock").read_text().split()[0])
         return None
 
+    def worker_procs(self) -> list[int]:
+        """Every live `python -m worker` process of THIS world (found by its data folder in
+        /proc), including one just spawned that has not taken the consumer lock yet."""
+        mine = f"STASH2PLEX_DATA_DIR={self.data_dir}".encode()
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                cmd = (entry / "cmdline").read_bytes().split(b"\0")
+                if b"-m" not in cmd or b"worker" not in cmd:
+                    continue
+                if mine in (entry / "environ").read_bytes().split(b"\0"):
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+        return pids
+
     def wait_worker_gone(self, timeout: float = 30.0) -> bool:
+        """Wait for this world's background workers to exit on their own (idle timeout)."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            if self.worker_pid() is None:
+            if not self.worker_procs():
                 return True
             time.sleep(0.1)
         return False
 
-    def stop_worker(self, spawned: bool = False) -> None:
-        """SIGTERM the background worker this test caused (by the pid in its lock file).
-        `spawned`: one was just started, so give it a moment to take its lock first."""
-        end = time.monotonic() + (5.0 if spawned else 0.0)
-        pid = self.worker_pid()
-        while pid is None and time.monotonic() < end:
-            time.sleep(0.05)
-            pid = self.worker_pid()
-        if pid is not None:
+    def stop_worker(self) -> None:
+        """SIGTERM the background workers this test caused (each by its pid) and wait for them."""
+        for pid in self.worker_procs():
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGTERM)
-            self.wait_worker_gone(10.0)
+        if not self.wait_worker_gone(15.0):
+            for pid in self.worker_procs():
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
 
     def close(self) -> None:
         self.stop_worker()

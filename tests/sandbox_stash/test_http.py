@@ -259,3 +259,14 @@ def test_refresh_can_be_turned_off(clock: FakeClock) -> None:
         value = box.server_connection()["SessionCookie"]["Value"]
         resp = post(box.url, d.VERSION, cookies={"session": value})
         assert resp.status_code == 200 and "Set-Cookie" not in resp.headers
+
+
+def test_admin_silent_edit_scan_and_hooks_over_http() -> None:
+    with StashSandbox(scenes=5, seed=1) as box:
+        out = requests.post(box.url + "/_sandbox/scenes/2", json={"title": "auto"}, timeout=10).json()
+        assert out["title"] == "auto"
+        assert requests.post(box.url + "/_sandbox/scenes/2", json={"nope": 1}, timeout=10).status_code == 400
+        new_id = requests.post(box.url + "/_sandbox/scan", json={"path": "/stash/media/x.mp4"}, timeout=10).json()["id"]
+        hooks = requests.delete(box.url + "/_sandbox/hooks", timeout=10).json()
+        assert hooks == [{"type": "Scene.Create.Post", "id": new_id, "input": None, "inputFields": []}]
+        assert requests.get(box.url + "/_sandbox/hooks", timeout=10).json() == []

@@ -279,3 +279,16 @@ def test_empty_text_fields_are_empty_strings_not_null(box: StashSandbox) -> None
     no_date = next((s.id for s in box.data.scenes.values() if not s.date), None)
     if no_date is not None:
         assert data(box.graphql(d.FIND_SCENE, {"id": str(no_date)}))["findScene"]["date"] is None
+
+
+def test_stash_id_endpoint_filter(box: StashSandbox) -> None:
+    world = box.data
+    with_ids = {str(s.id) for s in world.scenes.values() if s.stash_ids}
+    res = find(box, filter={"per_page": -1}, scene_filter={"stash_id_endpoint": {
+        "endpoint": "https://stashdb.org/graphql", "modifier": "NOT_NULL"}})
+    assert {s["id"] for s in res["scenes"]} == with_ids and with_ids
+    res = find(box, filter={"per_page": -1}, scene_filter={"stash_id_endpoint": {"modifier": "IS_NULL"}})
+    assert res["count"] == 300 - len(with_ids)
+    target = next(s for s in world.scenes.values() if s.stash_ids)
+    res = find(box, scene_filter={"stash_id_endpoint": {"stash_id": target.stash_ids[0][1], "modifier": "EQUALS"}})
+    assert [s["id"] for s in res["scenes"]] == [str(target.id)]

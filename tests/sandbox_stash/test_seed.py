@@ -74,3 +74,11 @@ def test_hundred_thousand_scenes_fit_in_memory() -> None:
     stats = json.loads(out.stdout)
     assert stats["scenes"] == 100_000
     assert stats["rss_kb"] < 1_000_000  # under 1 GB (ru_maxrss is KiB on Linux)
+
+
+def test_windows_path_prefix_gives_windows_paths() -> None:
+    w = World()
+    seed_world(w, 30, 2, path_prefix="D:\\Videos")
+    for f in w.files.values():
+        assert f.path.startswith("D:\\Videos\\") and "/" not in f.path
+        assert f.basename == f.path.rsplit("\\", 1)[-1]

@@ -80,9 +80,7 @@ class World:
         """A client for test-side checks: the API key when the world has one (sessions may expire)."""
         conn = self.connection()
         if self.stash.data.api_key:
-            from dataclasses import replace
-
-            conn = replace(conn, api_key=self.stash.data.api_key)
+            conn = conn.replace(api_key=self.stash.data.api_key)
         return StashClient(conn, timeout=5)
 
     def configure(self, **values: Any) -> None:
