@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import resource
 import subprocess
 import sys
 import tempfile
@@ -120,8 +121,13 @@ def child(data_dir: str, stash_url: str, plex_url: str) -> None:
     out = {"seconds": time.perf_counter() - start, "reconcile_s": report.duration_s, "scenes": report.scenes_seen,
            "in_sync": report.counts.get("in_sync", 0), "admitted": report.admitted,
            "gaps": sum(v for k, v in report.counts.items() if k != "in_sync"),
-           "rss_mb": peak_rss_mb()}
+           "rss_mb": peak_rss_mb(), "cpu_s": _cpu_s()}
     print(json.dumps(out), flush=True)
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _measure(data_dir: Path, stash_url: str, plex_url: str) -> dict[str, Any]:
@@ -167,7 +173,8 @@ def run(quick: bool) -> Result:
     metrics: dict[str, float | int | str] = {
         "scenes": n, "requests": steady["requests"], "request_limit": limit,
         "stash_requests": steady["stash_requests"], "plex_requests": steady["plex_requests"],
-        "seconds": round(steady["seconds"], 2), "rss_mb": round(steady["rss_mb"], 1),
+        "seconds": round(steady["seconds"], 2), "cpu_s": round(steady["cpu_s"], 2),
+        "rss_mb": round(steady["rss_mb"], 1),
         "gaps": steady["gaps"], "first_run_s": round(cold["seconds"], 2), "first_run_rss_mb": round(cold["rss_mb"], 1),
         "first_run_requests": cold["requests"], "prev_gen_requests": f">={n}",
         "request_ratio_vs_prev": round(steady["requests"] / n, 4),

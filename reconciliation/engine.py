@@ -14,7 +14,6 @@ repaired by clearing the drifted groups' fingerprints in the record first, so th
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -26,26 +25,19 @@ from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import SyncError
 from core.settings import Settings
 from reconciliation import budget, watermark
-from reconciliation.cache import DesiredCache, DesiredView
+from reconciliation.cache import DesiredCache
 from reconciliation.detector import (
-    DRIFTED,
-    EXCLUDED,
     IN_SYNC,
-    MISSING,
-    NEVER_SYNCED,
-    Gap,
-    classify,
-    empty_metadata,
-    listing_drift,
     orphan,
 )
-from reconciliation.matching import find_entries, scene_paths
 from reconciliation.report import Report, save
+from reconciliation.scenes import PagePass
 from reconciliation.stream import read_ahead
 
 REBUILD_KEY = "needs_rebuild"
 FULL_EVERY_S = 7 * 86400  # a "recent" run older than this since the last full pass becomes "all"
 SEEN_BATCH = 1000
+PAGE = 250  # scenes classified together (one cache query and one record query per page)
 
 
 @dataclass
@@ -153,7 +145,7 @@ def _effective_scope(conn: sqlite3.Connection, scope: str, rebuild: bool, now: f
 def reconcile(ctx: ReconcileContext, scope: str = "recent") -> Report:
     """Run one reconcile and persist its report. Sync errors (Stash/Plex down, 401) are recorded
     in the report and re-raised; the watermark then does not advance."""
-    from sync_queue.db import get_meta, set_meta
+    from sync_queue.db import get_meta, immediate, set_meta
 
     conn, clock = ctx.conn, ctx.clock
     ensure_schema(conn)
@@ -170,24 +162,30 @@ def reconcile(ctx: ReconcileContext, scope: str = "recent") -> Report:
     try:
         if ctx.refresh_index is not None:
             report.plex_requests += int(ctx.refresh_index(effective == "all") or 0)
+        step = PagePass(conn, ctx.settings, ctx.index, clock, desired_fn, map_path, cache, report, rebuild)
+        page: list[dict[str, Any]] = []
         for scene in read_ahead(ctx.scenes(start)):
             report.scenes_seen += 1
             max_seen = watermark.newer(max_seen, scene.get("updated_at") or None)
-            sid = int(scene["id"])
             if seen is not None:
-                seen.add(sid)
-            _one(ctx, scene, sid, desired_fn, cache, map_path, report, rebuild)
-            if ctx.progress is not None and report.scenes_seen % 1000 == 0:
-                ctx.progress(report.scenes_seen)
+                seen.add(int(scene["id"]))
+            page.append(scene)
+            if len(page) >= PAGE:
+                step.page(page)
+                page.clear()
+                if ctx.progress is not None:
+                    ctx.progress(report.scenes_seen)
+        step.page(page)
         if cache is not None:
             cache.flush()
         if seen is not None:
             _remove_orphans(ctx, seen, report, cache)
-        report.watermark_to = watermark.advance(conn, start, max_seen)
-        if effective == "all":
-            set_meta(conn, watermark.FULL_KEY, repr(report.started_at))
-            if rebuild:
-                set_meta(conn, REBUILD_KEY, None)
+        with immediate(conn):  # one durable write for the run's bookkeeping
+            report.watermark_to = watermark.advance(conn, start, max_seen)
+            if effective == "all":
+                set_meta(conn, watermark.FULL_KEY, repr(report.started_at))
+                if rebuild:
+                    set_meta(conn, REBUILD_KEY, None)
     except SyncError as exc:
         report.error = f"{exc.kind}: {exc.message}"
         raise
@@ -200,125 +198,6 @@ def reconcile(ctx: ReconcileContext, scope: str = "recent") -> Report:
         save(conn, report)
         _log(report)
     return report
-
-
-@dataclass(frozen=True)
-class _RecordView:
-    """The columns of a sync record that confirm "in sync" (read without decoding its JSON)."""
-
-    scene_id: int
-    content_fp: str
-    rating_key: int | None
-    pushed_at: float | None
-
-
-def _record_view(conn: sqlite3.Connection, scene_id: int) -> _RecordView | None:
-    """One primary-key read of sync_state (sync_queue's table); gaps then load the full record."""
-    row = conn.execute("SELECT content_fp, rating_key, pushed_at FROM sync_state WHERE scene_id = ?",
-                       (scene_id,)).fetchone()
-    return _RecordView(scene_id, row[0] or "", row[1], row[2]) if row else None
-
-
-def _one(ctx: ReconcileContext, scene: dict[str, Any], sid: int, desired_fn: Callable[..., Any],
-         cache: DesiredCache | None, map_path: Callable[[str], str], report: Report, rebuild: bool) -> None:
-    """Classify one scene and act on its gap. The fast path (cached desired view, light record)
-    only ever concludes "in sync"; anything else is re-derived from the full values."""
-    from sync_queue.state import get_record
-
-    settings = ctx.settings
-    paths = scene_paths(scene)
-    if cache is not None:
-        desired, mapped = cache.desired(scene, paths)
-    else:
-        desired, mapped = desired_fn(scene, settings), [map_path(p) for p in paths]
-    record: Any = _record_view(ctx.conn, sid)
-    allow_basename = not settings.strict_matching and not str(settings.path_map or "").strip()
-    entries = find_entries(ctx.index, paths, mapped, record, allow_basename=allow_basename) \
-        if desired is not None else []
-    preserve = bool(settings.preserve_plex_edits)
-    gap = classify(scene, desired, record, entries, preserve_plex_edits=preserve)
-    if gap.kind not in (IN_SYNC, EXCLUDED):
-        if isinstance(desired, DesiredView):
-            desired = desired_fn(scene, settings)
-        record = get_record(ctx.conn, sid) if record is not None else None
-        gap = classify(scene, desired, record, entries, preserve_plex_edits=preserve)
-    if gap.kind == NEVER_SYNCED and rebuild and _matches_listing(desired, entries, gap):
-        _write_rebuilt(ctx, scene, desired, entries, gap)
-        report.rebuilt_records += 1
-        report.note(dataclasses.replace(gap, kind=IN_SYNC))
-        return
-    report.note(gap)
-    if gap.family is None:
-        return
-    if gap.kind == MISSING and not settings.reconcile_missing:
-        return
-    _admit_gap(ctx, scene, desired, record, gap, report)
-
-
-def _admit_gap(ctx: ReconcileContext, scene: dict[str, Any], desired: Any, record: Any, gap: Gap,
-               report: Report) -> None:
-    """Admit within the gap's budget; report it when the budget is spent."""
-    from sync_queue.admit import admit
-
-    conn, family, fp = ctx.conn, str(gap.family), str(desired.content_fp)
-    limit = budget.limit_for(family, ctx.settings.reconcile_max_heals)
-    spent = budget.used(conn, gap.scene_id, family, fp)
-    if spent >= limit:
-        if gap.kind == DRIFTED:
-            report.note_reverting(gap, spent)
-        else:
-            report.note_gave_up(gap, spent)
-        return
-    if record is not None and gap.kind in (DRIFTED, MISSING):
-        _invalidate(conn, record, gap)
-    result = admit(conn, ("scene", gap.scene_id), "reconcile", fingerprint=fp,
-                   updated_at=scene.get("updated_at"), clock=ctx.clock)
-    report.admitted += result.admitted
-    report.coalesced += result.coalesced
-    report.skipped_unchanged += result.skipped_unchanged
-    if result.admitted:
-        budget.spend(conn, gap.scene_id, family, fp, gap.fields or (gap.kind,), ctx.clock)
-        report.healed += gap.kind == DRIFTED
-
-
-def _invalidate(conn: sqlite3.Connection, record: Any, gap: Gap) -> None:
-    """Make the worker re-push: forget the drifted groups' fingerprints and the content fp.
-
-    This never claims anything reached Plex (invariant 3); it only makes the record MORE
-    pessimistic, so the worker's writer diffs against the full Plex item and fixes the fields.
-    """
-    from sync_queue.state import put_record
-
-    groups = set(gap.groups)
-    fps = {} if "*" in groups or gap.kind == MISSING else {
-        k: v for k, v in (record.fingerprints or {}).items() if k not in groups}
-    put_record(conn, dataclasses.replace(record, fingerprints=fps, content_fp=""))
-
-
-def _matches_listing(desired: Any, entries: list[Any], gap: Gap) -> bool:
-    entry = next((e for e in entries if str(e.rating_key) == gap.rating_key), None)
-    if entry is None or not getattr(entry, "updated_at", 0):
-        return False
-    names, _groups = listing_drift(desired, entry)
-    return not names and not empty_metadata(desired, entry)
-
-
-def _write_rebuilt(ctx: ReconcileContext, scene: dict[str, Any], desired: Any, entries: list[Any],
-                   gap: Gap) -> None:
-    """After DB recovery: Plex already shows what we would push, so record it instead of
-    re-pushing (no duplicate writes). Tags and images cannot be verified from a listing; they are
-    assumed to be ours, which is what a recovered database most likely lost."""
-    from sync_queue.state import SyncRecord, put_record
-
-    entry = next(e for e in entries if str(e.rating_key) == gap.rating_key)
-    fps = dict(desired.fingerprints)
-    record = SyncRecord(
-        scene_id=gap.scene_id, fingerprints=fps, content_fp=desired.content_fp,
-        owned_tags={k: list(v) for k, v in (desired.tags or {}).items()},
-        image_fps={k: fps[k] for k in ("poster", "art") if fps.get(k)},
-        section_id=entry.section_id, rating_key=entry.rating_key, plex_file=entry.file,
-        stash_updated_at=scene.get("updated_at"), pushed_at=ctx.clock.now())
-    put_record(ctx.conn, record)
 
 
 def _remove_orphans(ctx: ReconcileContext, seen: _Seen, report: Report, cache: DesiredCache | None) -> None:

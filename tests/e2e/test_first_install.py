@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.world import World, size
+from tests.e2e.world import World, sha1, size
 
 
 def test_first_install_syncs_everything_plex_has_and_reports_the_rest(make_world) -> None:
@@ -55,7 +55,7 @@ def test_first_install_syncs_everything_plex_has_and_reports_the_rest(make_world
     assert f"{len(w.rating_keys)} unchanged since the last push" in again.output, again.output
     w.drain()
     w.wait_until(lambda: w.counts()["waiting"] == 0 and w.counts()["in_progress"] == 0, 120, "the queue to drain")
-    assert w.plex_requests("PUT") == []
+    assert w.plex_requests("PUT") == [] and w.plex_requests("POST") == [], "no rewrite, no cover re-upload"
 
 
 def _spot_check_against_stash(w: World) -> None:
@@ -73,5 +73,6 @@ def _spot_check_against_stash(w: World) -> None:
         if len(tags) <= 50:
             assert set(item["tags"].get("genre", [])) == tags, (sid, tags, item["tags"].get("genre"))
         assert {a["tag"] for a in item["actors"]} == {p["name"].strip() for p in scene["performers"]}, sid
+        assert item["poster"] == sha1(w.screenshot(sid)), f"scene {sid}: Plex poster is the Stash cover"
         checked += 1
     assert checked >= 50

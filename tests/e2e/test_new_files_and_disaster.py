@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import urllib.request
 
 from sandbox.stash.images import png
 from tests.e2e.world import SECTION, STASH_PREFIX, World
@@ -62,10 +61,7 @@ def test_new_file_waits_for_plex_scan_then_syncs_with_real_cover(make_world) -> 
     w.time_shift_s = 120 + 900  # the not-found retry comes due (well within the window)
     _settle(w)
     item = w.item(scene.id)
-    screenshot = w.scenes([scene.id])[scene.id]["paths"]["screenshot"]
-    with urllib.request.urlopen(screenshot, timeout=10) as resp:
-        served = resp.read()
-    assert served == cover
+    assert w.screenshot(scene.id) == cover
     assert item["poster"] == hashlib.sha1(cover).hexdigest(), item
     assert w.counts()["records"] >= 1 and w.counts()["failed"] == 0
 

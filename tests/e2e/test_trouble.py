@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from tests.e2e.world import World, size
+from tests.e2e.world import World, sha1, size
 
 
 def _drained(w: World) -> bool:
@@ -42,28 +42,34 @@ def test_plex_down_then_slow_nothing_dead_lettered(make_world) -> None:
     assert w.counts()["records"] == len(w.rating_keys) > pushed_while_down
     w.plex.clear_faults()
     assert w.mismatches() == {}
+    for sid in sorted(w.rating_keys):  # covers fetched after the expiry are real images, not a login page
+        assert w.item(sid)["poster"] == sha1(w.screenshot(sid)), sid
     status = w.text(w.task("queue_status"))
     assert "Failed jobs: none." in status and "circuit closed" in status, status
 
 
 def test_session_expiry_mid_task_completes_with_api_key(make_world) -> None:
     w: World = make_world(scenes=60, seed=41, api_key="e2e-stash-api-key-0123456789abcdef")
-    w.plex.set_faults(latency_ms=25)  # the drain takes several seconds
-    # The session Stash handed over expires two seconds into the run.
-    issued = w.stash.state.session_issued
-    w.stash.set_faults(session_expiry_s=time.time() - issued + 2.0)
+    w.plex.set_faults(latency_ms=30)  # the drain takes several seconds
     w.stash.clear_requests()
     sync = w.task("sync_all")
-    assert f"{60} queued" in sync.output, sync.output
-    w.drain()
-    w.wait_until(lambda: _drained(w), 120, "the queue to drain")
+    assert "60 queued" in sync.output, sync.output
+    w.wait_until(lambda: len(w.plex_requests("PUT")) >= 3, 60, "the worker to start pushing")
 
-    assert not w.stash.state.session_valid(w.stash.state.session_cookie), "the session did expire"
+    # Halfway through, the session cookie Stash handed over expires.
+    w.stash.set_faults(session_expiry_s=max(0.001, time.time() - w.stash.state.session_issued - 0.5))
+    expired_at = time.time()
+    assert not w.stash.state.session_valid(w.stash.state.session_cookie)
+    w.wait_until(lambda: _drained(w), 120, "the queue to drain after the session expired")
+
+    assert [r for r in w.plex_requests("PUT") if r["time"] > expired_at], "work went on after the expiry"
     assert w.counts()["failed"] == 0, w.db_rows("SELECT target, kind, message FROM sync_dlq")
-    w.plex.clear_faults()
-    assert w.mismatches() == {}
     reqs = w.stash.requests()
+    assert not [r for r in reqs if r.get("status") == 401], "no request was refused"
     scene_reads = [r for r in reqs if r.get("operation") in ("FindScenesByIds", "IterScenes")]
     assert scene_reads and all(r.get("auth") == "apikey" for r in scene_reads), \
         {(r.get("operation"), r.get("auth"), r.get("status")) for r in scene_reads}
-    assert not [r for r in reqs if r.get("status") == 401], "no request was refused"
+    w.plex.clear_faults()
+    assert w.mismatches() == {}
+    for sid in sorted(w.rating_keys):  # covers fetched after the expiry are real images, not a login page
+        assert w.item(sid)["poster"] == sha1(w.screenshot(sid)), sid

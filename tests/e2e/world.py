@@ -103,6 +103,13 @@ class World:
         data = self.gql(SCENE_QUERY, {"ids": [str(i) for i in ids]})
         return {int(s["id"]): s for s in data["findScenes"]["scenes"]}
 
+    def screenshot(self, sid: int) -> bytes:
+        """The scene's cover bytes as Stash serves them (with the API key when auth is on)."""
+        url = self.scenes([sid])[sid]["paths"]["screenshot"]
+        headers = {"ApiKey": self.stash.data.api_key} if self.stash.data.api_key else {}
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as resp:
+            return resp.read()
+
     # ---- the plugin, the way Stash runs it ---------------------------------------------------
     @property
     def conn(self) -> dict[str, Any]:

@@ -19,32 +19,37 @@ def _identity(path: str) -> str:
     return path
 
 
+def _get(cache: DesiredCache, sc: dict, paths: list[str]):
+    sid = int(sc["id"])
+    return cache.desired(sc, paths, cache.rows([sid]).get(sid))
+
+
 def test_cache_hits_only_for_the_same_scene_settings_and_code(tmp_path: Path) -> None:
     conn = open_db(tmp_path)
     s = settings()
     sc = scene(1, "Title", details="Text", studio="Acme")
     paths = [sc["files"][0]["path"]]
     cache = DesiredCache(conn, s, desired_state, _identity)
-    full, mapped = cache.desired(sc, paths)
+    full, mapped = _get(cache, sc, paths)
     assert not isinstance(full, DesiredView) and mapped == paths
     cache.flush()
-    view, mapped = DesiredCache(conn, s, desired_state, _identity).desired(sc, paths)
+    view, mapped = _get(DesiredCache(conn, s, desired_state, _identity), sc, paths)
     assert isinstance(view, DesiredView) and view.content_fp == full.content_fp
     assert view.fields == {k: full.fields[k] for k in ("title", "summary", "studio", "originallyAvailableAt")}
     # A nested change without updated_at moving (performer/studio rename) is a miss.
     renamed = dict(sc, studio=dict(sc["studio"], name="Acme Renamed"))
-    again, _ = DesiredCache(conn, s, desired_state, _identity).desired(renamed, paths)
+    again, _ = _get(DesiredCache(conn, s, desired_state, _identity), renamed, paths)
     assert not isinstance(again, DesiredView) and again.fields["studio"] == "Acme Renamed"
     # A settings change is a miss.
     other = DesiredCache(conn, settings(title_template="{studio} - {title}"), desired_state, _identity)
-    assert not isinstance(other.desired(sc, paths)[0], DesiredView)
+    assert not isinstance(_get(other, sc, paths)[0], DesiredView)
     # Excluded scenes are cached as excluded.
     org = settings(scene_filter="organized")
     c1 = DesiredCache(conn, org, desired_state, _identity)
-    assert c1.desired(sc, paths)[0] is None
+    assert _get(c1, sc, paths)[0] is None
     c1.flush()
     c2 = DesiredCache(conn, org, desired_state, _identity)
-    assert c2.desired(sc, paths)[0] is None and c2.hits == 1
+    assert _get(c2, sc, paths)[0] is None and c2.hits == 1
 
 
 def test_read_ahead_yields_everything_and_forwards_errors() -> None:
