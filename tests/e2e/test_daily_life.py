@@ -11,13 +11,13 @@ import json
 import urllib.request
 from collections import Counter
 
-from tests.e2e.world import World, size
+from tests.e2e.world import MakeWorld, World, size
 
 BULK = "mutation($i: BulkSceneUpdateInput!) { bulkSceneUpdate(input: $i) { id } }"
 TAG_UPDATE = "mutation($i: TagUpdateInput!) { tagUpdate(input: $i) { id name } }"
 
 
-def _synced_world(make_world, scenes: int) -> World:
+def _synced_world(make_world: MakeWorld, scenes: int) -> World:
     """A library already fully synced (first install done), requests log cleared."""
     w: World = make_world(scenes=scenes, seed=5)
     w.task("sync_all")
@@ -57,7 +57,7 @@ def _puts_per_item(w: World) -> Counter:
     return Counter(r["query"].get("id") for r in w.plex_requests("PUT"))
 
 
-def test_edit_in_stash_ui_shows_in_plex(make_world) -> None:
+def test_edit_in_stash_ui_shows_in_plex(make_world: MakeWorld) -> None:
     w = _synced_world(make_world, 30)
     sid = sorted(w.rating_keys)[3]
     before = w.scenes([sid])[sid]
@@ -88,7 +88,7 @@ def test_edit_in_stash_ui_shows_in_plex(make_world) -> None:
     assert w.mismatches([sid]) == {}
 
 
-def test_bulk_tag_edit_one_job_per_scene(make_world) -> None:
+def test_bulk_tag_edit_one_job_per_scene(make_world: MakeWorld) -> None:
     n = size(50, 300)
     w = _synced_world(make_world, n + 10)
     ids = sorted(w.rating_keys)[:n]
@@ -117,7 +117,7 @@ def test_bulk_tag_edit_one_job_per_scene(make_world) -> None:
     assert max(_puts_per_item(w).values()) == 1
 
 
-def test_tag_rename_fans_out_to_every_scene(make_world) -> None:
+def test_tag_rename_fans_out_to_every_scene(make_world: MakeWorld) -> None:
     n = size(60, 500)
     w: World = make_world(scenes=n + 20, seed=9)
     tag, carriers = _rare_tag(w)

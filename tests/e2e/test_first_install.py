@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.world import World, sha1, size
+from tests.e2e.world import MakeWorld, World, sha1, size
 
 
-def test_first_install_syncs_everything_plex_has_and_reports_the_rest(make_world) -> None:
+def test_first_install_syncs_everything_plex_has_and_reports_the_rest(make_world: MakeWorld) -> None:
     n = size(300, 5000)
     # not_found_window_h=0: "do not wait for Plex to get these files" — they are reported at once.
     w: World = make_world(scenes=n, seed=11, in_plex=0.9, not_found_window_h=0)

@@ -13,7 +13,7 @@ import hashlib
 import shutil
 
 from sandbox.stash.images import png
-from tests.e2e.world import SECTION, STASH_PREFIX, World
+from tests.e2e.world import SECTION, STASH_PREFIX, MakeWorld, World
 
 
 def _drained(w: World) -> bool:
@@ -26,7 +26,7 @@ def _settle(w: World, timeout: float = 120) -> None:
     w.wait_until(lambda: _drained(w), timeout, "the queue to drain")
 
 
-def test_new_file_waits_for_plex_scan_then_syncs_with_real_cover(make_world) -> None:
+def test_new_file_waits_for_plex_scan_then_syncs_with_real_cover(make_world: MakeWorld) -> None:
     w: World = make_world(scenes=10, seed=51)
     w.plex.set_faults(scan_delay_ms=1500)  # Plex scans asynchronously, like the real server
     stash_path = f"{STASH_PREFIX}/New Downloads/Fresh Arrival.mp4"
@@ -45,7 +45,7 @@ def test_new_file_waits_for_plex_scan_then_syncs_with_real_cover(make_world) -> 
 
     def scan_requested() -> bool:
         return any(r["path"] == f"/library/sections/{section_id}/refresh"
-                   and r["query"].get("path") == plex_file.rsplit("/", 1)[0] for r in w.plex.requests())
+                   and r["query"].get("path") == plex_file.rsplit("/", 1)[0] for r in w.plex_requests())
 
     # Two minutes later the delayed first attempt runs: Plex does not have the file yet.
     w.stop_worker()
@@ -66,7 +66,7 @@ def test_new_file_waits_for_plex_scan_then_syncs_with_real_cover(make_world) -> 
     assert w.counts()["records"] >= 1 and w.counts()["failed"] == 0
 
 
-def _synced(make_world) -> World:
+def _synced(make_world: MakeWorld) -> World:
     w: World = make_world(scenes=40, seed=61)
     w.task("sync_all")
     _settle(w)
@@ -80,7 +80,7 @@ def _puts(w: World) -> set[str]:
     return {r["query"].get("id") for r in w.plex_requests("PUT")}
 
 
-def test_data_folder_deleted_is_rebuilt_without_duplicate_writes(make_world) -> None:
+def test_data_folder_deleted_is_rebuilt_without_duplicate_writes(make_world: MakeWorld) -> None:
     w = _synced(make_world)
     shutil.rmtree(w.data_dir)
 
@@ -98,7 +98,7 @@ def test_data_folder_deleted_is_rebuilt_without_duplicate_writes(make_world) -> 
     assert w.mismatches() == {}
 
 
-def test_garbage_database_is_recovered_without_duplicate_writes(make_world) -> None:
+def test_garbage_database_is_recovered_without_duplicate_writes(make_world: MakeWorld) -> None:
     w = _synced(make_world)
     db = w.data_dir / "stash2plex.db"
     db.write_bytes(b"this is not an SQLite database \x00\xff" * 512)

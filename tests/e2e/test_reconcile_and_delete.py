@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.world import World
+from tests.e2e.world import MakeWorld, World
 
 
-def _synced(make_world, scenes: int = 40, **settings: object) -> World:
+def _synced(make_world: MakeWorld, scenes: int = 40, **settings: object) -> World:
     w: World = make_world(scenes=scenes, seed=21, **settings)
     w.task("sync_all")
     _settle(w)
@@ -35,7 +35,7 @@ def _silent_edits(w: World) -> list[int]:
     return ids
 
 
-def test_reconcile_task_fixes_changes_made_without_hooks(make_world) -> None:
+def test_reconcile_task_fixes_changes_made_without_hooks(make_world: MakeWorld) -> None:
     w = _synced(make_world)
     w.stop_worker()
     ids = _silent_edits(w)
@@ -52,7 +52,7 @@ def test_reconcile_task_fixes_changes_made_without_hooks(make_world) -> None:
         assert w.item(sid)["fields"]["title"] == f"Auto-tagged {n}"
 
 
-def test_hourly_schedule_reconciles_on_its_own(make_world) -> None:
+def test_hourly_schedule_reconciles_on_its_own(make_world: MakeWorld) -> None:
     w = _synced(make_world, reconcile_interval="hourly")
     assert w.wait_worker_gone(60), "the background worker exits when idle"
     ids = _silent_edits(w)
@@ -71,7 +71,7 @@ def test_hourly_schedule_reconciles_on_its_own(make_world) -> None:
     assert "Last reconcile: never" not in status, status
 
 
-def test_deleting_a_scene_drops_its_record_and_leaves_plex_alone(make_world) -> None:
+def test_deleting_a_scene_drops_its_record_and_leaves_plex_alone(make_world: MakeWorld) -> None:
     w = _synced(make_world, scenes=20)
     w.stop_worker()
     sid = sorted(w.rating_keys)[2]
@@ -92,4 +92,4 @@ def test_deleting_a_scene_drops_its_record_and_leaves_plex_alone(make_world) -> 
     assert w.db_rows(f"SELECT scene_id FROM sync_state WHERE scene_id = {sid}") == []
     after = w.item(sid)  # still there, untouched
     assert after["fields"] == before["fields"] and after["tags"] == before["tags"]
-    assert w.plex.requests() == [], "deleting in Stash sends nothing to Plex"
+    assert w.plex_requests() == [], "deleting in Stash sends nothing to Plex"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from tests.e2e.world import World, sha1, size
+from tests.e2e.world import MakeWorld, World, sha1, size
 
 
 def _drained(w: World) -> bool:
@@ -19,7 +19,7 @@ def _drained(w: World) -> bool:
     return c["waiting"] == 0 and c["in_progress"] == 0
 
 
-def test_plex_down_then_slow_nothing_dead_lettered(make_world) -> None:
+def test_plex_down_then_slow_nothing_dead_lettered(make_world: MakeWorld) -> None:
     n = size(60, 300)
     w: World = make_world(scenes=n, seed=31)
     w.plex.set_faults(down=True)  # every Plex connection is reset
@@ -35,7 +35,10 @@ def test_plex_down_then_slow_nothing_dead_lettered(make_world) -> None:
     assert w.worker_pid() is not None, "the worker waits for Plex instead of giving up"
     pushed_while_down = w.counts()["records"]
 
-    # Plex is back, but slow: a busy database on writes and latency on every answer.
+    # Then Plex restarts: its port refuses connections for two seconds ...
+    w.plex.set_faults(down=2.0)
+    time.sleep(2.5)
+    # ... and comes back slow: a busy database on writes and latency on every answer.
     w.plex.set_faults(busy_ms=120, latency_ms=15)
     w.wait_until(lambda: _drained(w), 180, "the worker to resume and drain")
     assert w.counts()["failed"] == 0, w.db_rows("SELECT target, kind, message FROM sync_dlq")
@@ -48,7 +51,7 @@ def test_plex_down_then_slow_nothing_dead_lettered(make_world) -> None:
     assert "Failed jobs: none." in status and "circuit closed" in status, status
 
 
-def test_session_expiry_mid_task_completes_with_api_key(make_world) -> None:
+def test_session_expiry_mid_task_completes_with_api_key(make_world: MakeWorld) -> None:
     w: World = make_world(scenes=60, seed=41, api_key="e2e-stash-api-key-0123456789abcdef")
     w.plex.set_faults(latency_ms=30)  # the drain takes several seconds
     w.stash.clear_requests()

@@ -15,6 +15,7 @@ import signal
 import sqlite3
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,10 @@ performers { id name image_path } tags { id name }
 groups { group { id name } scene_index } stash_ids { endpoint stash_id } } } }"""
 
 CONFIGURE = "mutation($id: ID!, $i: Map!) { configurePlugin(plugin_id: $id, input: $i) }"
+
+
+MakeWorld = Callable[..., "World"]
+"""The `make_world` fixture: World(**kwargs) in a fresh folder, closed after the test."""
 
 
 def size(default: int, full: int) -> int:
@@ -185,7 +190,10 @@ class World:
             return json.loads(r.read())
 
     def plex_requests(self, method: str | None = None) -> list[dict[str, Any]]:
-        return [r for r in self.plex.requests() if method is None or r["method"] == method]
+        """Plex API calls so far, from the sandbox admin API (`GET /_sandbox/requests`)."""
+        with urllib.request.urlopen(f"{self.plex.url}/_sandbox/requests", timeout=10) as resp:
+            log = json.loads(resp.read())
+        return [r for r in log if method is None or r["method"] == method]
 
     def mismatches(self, ids: list[int] | None = None, **overrides: Any) -> dict[int, list[str]]:
         """Scenes whose Plex item differs from the documented default mapping (plex.desired)."""

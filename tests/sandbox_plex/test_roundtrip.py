@@ -230,8 +230,12 @@ def test_stacked_parts_and_moved_files(sandbox, plex):
     assert state["files"] == ["/media/other/renamed.mp4"] and state["updatedAt"] > before
 
 
-def test_partial_objects_reload_per_item_like_real_plex(sandbox, plex):
-    """A listing object with an empty attribute costs one GET when read (plexapi autoreload)."""
+def test_partial_objects_reload_per_item_like_real_plex(sandbox, plex, monkeypatch):
+    """A listing object with an empty attribute costs one GET when read (plexapi autoreload).
+    The plugin turns autoreload off process-wide (plex.client), so turn it back on here."""
+    import plexapi
+
+    monkeypatch.setitem(plexapi.CONFIG.data.setdefault("plexapi", {}), "autoreload", "true")
     sandbox.add_items([{"section": "Other Videos", "file": f"/media/other/{i}.mp4"} for i in range(3)])
     items = plex.library.section("Other Videos").all()
     sandbox.clear_requests()
