@@ -3,6 +3,7 @@ fan-out, deletions, exclusions and every branch of the error policy."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -176,3 +177,28 @@ def test_idle_worker_runs_the_due_reconcile_and_drains_its_gaps(world: World, co
     assert world.wrong_scenes() == [] and summary.counts["done"] == len(world.rating_keys)
     again = drain(ctx, stop_when_idle=False)  # not due again within the hour
     assert again.processed == 0
+
+
+class _UpperBound(random.Random):
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
+@pytest.mark.parametrize(("base", "cap", "attempt_ceiling"), [(5, 3600, 5), (400, 60, 60)])
+def test_retry_delay_follows_backoff_settings(world: World, consumer: Consumer, base: int, cap: int,
+                                               attempt_ceiling: int) -> None:
+    """backoff_base_s / backoff_cap_s decide when a transient failure is retried (first retry:
+    uniformly within min(base, cap) seconds)."""
+    warm, sid = sorted(world.rating_keys)[:2]
+    world.admit_scenes([warm])
+    ctx = world.make_context(consumer)
+    drain(ctx)
+    ctx.settings = ctx.settings.replace(backoff_base_s=base, backoff_cap_s=cap, max_retries=5)
+    ctx.rng = _UpperBound()  # full jitter drawn at its ceiling, so the delay IS the ceiling
+    world.admit_scenes([sid])
+    world.plex.set_faults(error_status=500)
+    before = consumer.conn.execute("SELECT strftime('%s','now')").fetchone()[0]
+    drain(ctx)
+    (due,) = consumer.conn.execute("SELECT due_at FROM ack_queue_jobs WHERE status < 2").fetchone()
+    delay = due - float(before)
+    assert abs(delay - attempt_ceiling) <= 2
