@@ -85,7 +85,7 @@ def _setup(data_dir: Path, stash_url: str, plex_url: str) -> int:
                     scene_id=int(sc["id"]), fingerprints=dict(d.fingerprints), content_fp=d.content_fp,
                     owned_tags={k: list(v) for k, v in d.tags.items()}, image_fps={}, section_id=1,
                     rating_key=int(rk), plex_file=spec["file"], stash_updated_at=sc["updated_at"],
-                    pushed_at=time.time() + 3600))
+                    pushed_at=time.time() - 3600))  # older than the items: listings are compared
         batch.clear()
 
     for sc in client.iter_scenes():

@@ -1,15 +1,20 @@
 """Reconcile: one streaming pass over Stash scenes against the Plex path index; gaps → admit().
 
-Cost: the Plex index is refreshed incrementally first (a few listing requests), then Stash is
-read page by page (~1,000 scenes per request). Each scene costs one sync_state primary-key read
-and index lookups in SQLite; nothing grows with the library except the scope-all set of seen
-ids, which lives in a TEMP table, so memory stays flat.
+Cost: the Plex index is refreshed first (scope all: a full listing, ~N/1000 requests, because only
+a fresh listing shows what Plex did to existing items; scope recent: new items only), then Stash
+is read page by page (~1,000 scenes per request) by a read-ahead thread while the previous page
+is classified (reconciliation.scenes). The in-sync path costs a few primary-key reads per scene
+and reuses the desired state remembered from the last run (reconciliation.cache). Memory stays
+flat: pages are bounded and the scope-all set of seen ids lives in a TEMP table.
 
 Never loops (LESSONS 1): gaps enter the queue ONLY through sync_queue.admit (which skips scenes
 whose fingerprint was already pushed and coalesces with waiting jobs), and every re-admission of
 the same gap at the same fingerprint spends a bounded budget (reconciliation.budget). Drift is
 repaired by clearing the drifted groups' fingerprints in the record first, so the worker's
 "unchanged fingerprint → zero requests" shortcut does not skip the repair.
+
+Reads sync_state directly in two places (light per-page record reads, orphan query) for speed;
+all writes go through sync_queue.state.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from reconciliation.detector import (
     IN_SYNC,
     orphan,
 )
-from reconciliation.report import Report, save
+from reconciliation.report import Report, last_report, save
 from reconciliation.scenes import PagePass
 from reconciliation.stream import read_ahead
 
@@ -154,6 +159,8 @@ def reconcile(ctx: ReconcileContext, scope: str = "recent") -> Report:
     effective = _effective_scope(conn, scope, rebuild, clock.now())
     start = watermark.start_for(conn) if effective == "recent" else None
     report = Report(scope=effective, started_at=clock.now(), rebuild=rebuild, watermark_from=start)
+    if effective == "recent":
+        report.carry_reverting(last_report(conn))  # drift is only judged on full passes
     wall_start = time.perf_counter()
     stash_before = ctx.stash_requests() if ctx.stash_requests else 0
     seen = _Seen(conn) if effective == "all" else None
@@ -208,11 +215,13 @@ def _remove_orphans(ctx: ReconcileContext, seen: _Seen, report: Report, cache: D
     if report.scenes_seen == 0:
         stashlog.warning("Reconcile: Stash returned no scenes; not removing any sync records.")
         return
+    from sync_queue.db import immediate
+
     ids = seen.orphans()
-    for scene_id in ids:
-        delete_record(ctx.conn, scene_id)
-        report.note(orphan(scene_id))
-    budget.forget(ctx.conn, ids)
+    with immediate(ctx.conn):
+        for scene_id in ids:
+            delete_record(ctx.conn, scene_id)
+            report.note(orphan(scene_id))
     seen.prune(("reconcile_desired", "reconcile_heals"))
 
 

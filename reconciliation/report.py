@@ -70,6 +70,13 @@ class Report:
             self.reverting.append({"scene_id": gap.scene_id, "title": gap.title, "fields": list(gap.fields),
                                    "heals": count, "detail": f"Plex keeps reverting {', '.join(gap.fields)}"})
 
+    def carry_reverting(self, previous: dict[str, Any] | None) -> None:
+        """A recent-scope run cannot see drift (its index refresh only adds new items), so the
+        last full pass's "keeps reverting" findings stay on show until the next full pass."""
+        if previous and not self.reverting_count:
+            self.reverting = list(previous.get("reverting") or [])
+            self.reverting_count = int(previous.get("reverting_count") or 0)
+
     def note_gave_up(self, gap: Gap, count: int) -> None:
         """A non-drift gap re-admitted its budget's worth of times (see Failed Jobs)."""
         self.gave_up_count += 1

@@ -116,8 +116,8 @@ class PagePass:
             else:
                 report.note_gave_up(gap, spent)
             return
-        if record is not None and gap.kind in (DRIFTED, MISSING):
-            invalidate(conn, record, gap)
+        if record is not None and gap.kind in (DRIFTED, MISSING) and not invalidate(conn, record, gap):
+            return  # the worker pushed this scene meanwhile; the next pass looks again
         result = admit(conn, ("scene", gap.scene_id), "reconcile", fingerprint=fp,
                        updated_at=scene.get("updated_at"), clock=self.clock)
         report.admitted += result.admitted
@@ -131,30 +131,42 @@ class PagePass:
         """After DB recovery: Plex already shows what we would push, so record it instead of
         re-pushing (no duplicate writes). Tags and images cannot be verified from a listing;
         they are assumed to be ours, which is what a recovered database most likely lost."""
-        from sync_queue.state import SyncRecord, put_record
+        from sync_queue.db import immediate
+        from sync_queue.state import SyncRecord, get_record, put_record
 
         entry = next(e for e in entries if str(e.rating_key) == gap.rating_key)
         fps = dict(desired.fingerprints)
-        put_record(self.conn, SyncRecord(
-            scene_id=gap.scene_id, fingerprints=fps, content_fp=desired.content_fp,
-            owned_tags={k: list(v) for k, v in (desired.tags or {}).items()},
-            image_fps={k: fps[k] for k in ("poster", "art") if fps.get(k)},
-            section_id=entry.section_id, rating_key=entry.rating_key, plex_file=entry.file,
-            stash_updated_at=scene.get("updated_at"), pushed_at=self.clock.now()))
+        with immediate(self.conn):
+            if get_record(self.conn, gap.scene_id) is not None:
+                return  # the worker recorded a real push meanwhile: that one wins
+            put_record(self.conn, SyncRecord(
+                scene_id=gap.scene_id, fingerprints=fps, content_fp=desired.content_fp,
+                owned_tags={k: list(v) for k, v in (desired.tags or {}).items()},
+                image_fps={k: fps[k] for k in ("poster", "art") if fps.get(k)},
+                section_id=entry.section_id, rating_key=entry.rating_key, plex_file=entry.file,
+                stash_updated_at=scene.get("updated_at"), pushed_at=self.clock.now()))
 
 
-def invalidate(conn: sqlite3.Connection, record: Any, gap: Gap) -> None:
+def invalidate(conn: sqlite3.Connection, record: Any, gap: Gap) -> bool:
     """Make the worker re-push: forget the drifted groups' fingerprints and the content fp.
 
     This never claims anything reached Plex (invariant 3); it only makes the record MORE
     pessimistic, so the worker's writer diffs against the full Plex item and fixes the fields.
+    Done inside one write transaction and only if the record is still the one we classified:
+    a push the worker recorded meanwhile (new owned tags!) is never overwritten. False = skipped.
     """
-    from sync_queue.state import put_record
+    from sync_queue.db import immediate
+    from sync_queue.state import get_record, put_record
 
-    groups = set(gap.groups)
-    fps = {} if "*" in groups or gap.kind == MISSING else {
-        k: v for k, v in (record.fingerprints or {}).items() if k not in groups}
-    put_record(conn, dataclasses.replace(record, fingerprints=fps, content_fp=""))
+    with immediate(conn):
+        current = get_record(conn, record.scene_id)
+        if current is None or (current.content_fp, current.pushed_at) != (record.content_fp, record.pushed_at):
+            return False
+        groups = set(gap.groups)
+        fps = {} if "*" in groups or gap.kind == MISSING else {
+            k: v for k, v in (current.fingerprints or {}).items() if k not in groups}
+        put_record(conn, dataclasses.replace(current, fingerprints=fps, content_fp=""))
+    return True
 
 
 def _matches_listing(desired: Any, entries: list[Any], gap: Gap) -> bool:

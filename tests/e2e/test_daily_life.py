@@ -141,3 +141,20 @@ def test_tag_rename_fans_out_to_every_scene(make_world: MakeWorld) -> None:
     puts = _puts_per_item(w)
     assert set(puts) == {w.rating_keys[i] for i in ids} and max(puts.values()) == 1
     assert w.mismatches(ids) == {}
+
+
+def test_performer_rename_updates_actors(make_world: MakeWorld) -> None:
+    w = _synced_world(make_world, 40)
+    use = Counter(p for sid, s in w.stash.data.scenes.items() if sid in w.rating_keys for p in s.performer_ids)
+    pid, carried = use.most_common(1)[0]
+    carriers = [sid for sid, s in w.stash.data.scenes.items() if pid in s.performer_ids and sid in w.rating_keys]
+    assert carried >= 2 and len(carriers) == carried
+    old_name = w.stash.data.performers[pid].name
+    w.gql("mutation($i: PerformerUpdateInput!) { performerUpdate(input: $i) { id } }",
+          {"i": {"id": str(pid), "name": "Renamed Performer"}})
+    assert [r.output["action"] for r in w.fire_hooks()] == ["admit"]
+    _settle(w)
+    for sid in carriers:
+        actors = {a["tag"] for a in w.item(sid)["actors"]}
+        assert "Renamed Performer" in actors and old_name not in actors, (sid, actors)
+    assert set(_puts_per_item(w)) == {w.rating_keys[s] for s in carriers}

@@ -201,3 +201,21 @@ def test_basename_fallback_and_strict_matching(tmp_path: Path) -> None:
     w2.scenes[1] = sc
     w2.index.put(dataclasses.replace(entry_for(sc, w2.settings, 501), file="/plex/a/b/x.mp4"))
     assert w2.run("all").counts["missing_from_plex"] == 1
+
+
+def test_invalidate_never_overwrites_a_push_recorded_meanwhile(world: World) -> None:
+    from reconciliation.detector import Gap
+    from reconciliation.scenes import invalidate
+
+    old = get_record(world.conn, 3)
+    assert old is not None
+    newer = dataclasses.replace(old, content_fp="newer", pushed_at=(old.pushed_at or 0) + 5,
+                                owned_tags={"genre": ["Mine"]})
+    put_record(world.conn, newer)
+    gap = Gap("drifted", 3, groups=("title",))
+    assert invalidate(world.conn, old, gap) is False
+    assert get_record(world.conn, 3) == newer
+    assert invalidate(world.conn, newer, gap) is True
+    got = get_record(world.conn, 3)
+    assert got is not None and got.content_fp == "" and "title" not in got.fingerprints
+    assert got.owned_tags == {"genre": ["Mine"]} and "summary" in got.fingerprints

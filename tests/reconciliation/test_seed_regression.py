@@ -31,7 +31,7 @@ REVERTER = 1234
 def test_days_of_hourly_reconciles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Smaller listing pages keep 720 hourly index refreshes fast; what is counted here (admissions,
     # Plex writes) does not depend on the listing page size.
-    monkeypatch.setattr(plex.index, "PAGE_SIZE", 100)
+    monkeypatch.setattr(plex.index, "PAGE_SIZE", 100, raising=False)
     rig = Rig(tmp_path, SCENES, seed=3, reconcile_max_heals=MAX_HEALS)
     try:
         scenes = rig.populate()
@@ -70,6 +70,8 @@ def test_days_of_hourly_reconciles(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         assert final.admitted == 0 and final.reverting_count == 1
         assert final.reverting[0]["scene_id"] == REVERTER
         assert "title" in final.reverting[0]["fields"]
+        rig.clock.advance(3600)
+        assert rig.reconcile("recent").reverting_count == 1  # still shown after an hourly run
         text = "\n".join(summary_lines(last_report(rig.conn)))
         assert f"Plex keeps reverting scene {REVERTER}" in text and "title" in text
     finally:
