@@ -118,7 +118,8 @@ def child(data_dir: str, stash_url: str, plex_url: str) -> None:
     conn = open_db(Path(data_dir))
     ctx = build_context(conn, settings, client, connect(settings))
     report = reconcile(ctx, "all")
-    out = {"seconds": time.perf_counter() - start, "reconcile_s": report.duration_s, "scenes": report.scenes_seen,
+    out = {"seconds": time.perf_counter() - start, "reconcile_s": report.duration_s, "index_s": report.index_s,
+           "scenes": report.scenes_seen,
            "in_sync": report.counts.get("in_sync", 0), "admitted": report.admitted,
            "gaps": sum(v for k, v in report.counts.items() if k != "in_sync"),
            "rss_mb": peak_rss_mb(), "cpu_s": _cpu_s()}
@@ -173,7 +174,8 @@ def run(quick: bool) -> Result:
     metrics: dict[str, float | int | str] = {
         "scenes": n, "requests": steady["requests"], "request_limit": limit,
         "stash_requests": steady["stash_requests"], "plex_requests": steady["plex_requests"],
-        "seconds": round(steady["seconds"], 2), "cpu_s": round(steady["cpu_s"], 2),
+        "seconds": round(steady["seconds"], 2), "index_s": round(steady["index_s"], 2),
+        "cpu_s": round(steady["cpu_s"], 2),
         "rss_mb": round(steady["rss_mb"], 1),
         "gaps": steady["gaps"], "first_run_s": round(cold["seconds"], 2), "first_run_rss_mb": round(cold["rss_mb"], 1),
         "first_run_requests": cold["requests"], "prev_gen_requests": f">={n}",

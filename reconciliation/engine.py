@@ -169,6 +169,7 @@ def reconcile(ctx: ReconcileContext, scope: str = "recent") -> Report:
     try:
         if ctx.refresh_index is not None:
             report.plex_requests += int(ctx.refresh_index(effective == "all") or 0)
+            report.index_s = time.perf_counter() - wall_start
         step = PagePass(conn, ctx.settings, ctx.index, clock, desired_fn, map_path, cache, report, rebuild)
         page: list[dict[str, Any]] = []
         for scene in read_ahead(ctx.scenes(start)):

@@ -27,6 +27,7 @@ class Report:
     started_at: float
     finished_at: float = 0.0
     wall_s: float = 0.0
+    index_s: float = 0.0
     scenes_seen: int = 0
     counts: dict[str, int] = field(default_factory=lambda: {k: 0 for k in KINDS})
     examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
