@@ -20,12 +20,15 @@ _SPACES = re.compile(r"[ \t]+")
 _LINE_SPACES = re.compile(r"\s+")
 
 
+_BAD = {keep: re.compile("[" + "".join(
+    f"\\x{c:02x}" for c in [*range(0x00, 0x20), *range(0x7f, 0xa0)] if chr(c) not in keep) + "\ud800-\udfff]")
+    for keep in ("", "\n\t")}
+
+
 def _drop_bad(text: str, keep: str) -> str:
-    """Remove control characters (except those in `keep`) and surrogates."""
-    return "".join(
-        ch for ch in text
-        if ch in keep or unicodedata.category(ch) not in ("Cc", "Cs")
-    )
+    """Remove control characters (Unicode category Cc, except those in `keep`) and surrogates (Cs).
+    A precompiled character class: this runs for every field of every scene in a reconcile."""
+    return _BAD[keep].sub("", text)
 
 
 def _cut(text: str, limit: int) -> str:
