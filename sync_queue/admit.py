@@ -29,9 +29,21 @@ AdmitItem = Target | int | tuple[Target, str | None, str | None]
 DEFAULT_CHUNK = 10_000
 
 
-class AdmitResult:
-    """Exactly one of the three flags is true; `row_id` is the waiting job's queue row (if any).
-    Plain classes here, not dataclasses: the hook path imports this module."""
+class _Record:
+    """Value semantics for small __slots__ classes. Plain classes here, not dataclasses: the hook
+    path imports this module and `dataclasses` would cost it more than the admission itself."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__) + ")"
+
+
+class AdmitResult(_Record):
+    """Exactly one of the three flags is true; `row_id` is the waiting job's queue row (if any)."""
 
     __slots__ = ("admitted", "coalesced", "skipped_unchanged", "row_id")
 
@@ -42,15 +54,8 @@ class AdmitResult:
         self.skipped_unchanged = skipped_unchanged
         self.row_id = row_id
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, AdmitResult) and all(
-            getattr(self, k) == getattr(other, k) for k in self.__slots__)
 
-    def __repr__(self) -> str:
-        return "AdmitResult(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__) + ")"
-
-
-class AdmitCounts:
+class AdmitCounts(_Record):
     """How a batch of offers was decided."""
 
     __slots__ = ("admitted", "coalesced", "skipped_unchanged")
@@ -59,13 +64,6 @@ class AdmitCounts:
         self.admitted = admitted
         self.coalesced = coalesced
         self.skipped_unchanged = skipped_unchanged
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, AdmitCounts) and all(
-            getattr(self, k) == getattr(other, k) for k in self.__slots__)
-
-    def __repr__(self) -> str:
-        return "AdmitCounts(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__) + ")"
 
     @property
     def total(self) -> int:

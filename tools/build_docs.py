@@ -14,6 +14,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from core.settings import BOOLEAN, NUMBER, SPECS, WHERE, SettingSpec  # noqa: E402
+from tools.generated import write_or_check  # noqa: E402
 
 TARGET = ROOT / "docs" / "configuration.md"
 # A heading starts at its first key and runs until the next heading's key (SPECS order).
@@ -80,16 +81,7 @@ def render() -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = render()
-    if "--check" in argv:
-        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
-        if current != text:
-            sys.stderr.write(f"{TARGET} is out of date: run python tools/build_docs.py\n")
-            return 1
-        return 0
-    TARGET.write_text(text, encoding="utf-8")
-    sys.stderr.write(f"wrote {TARGET}\n")
-    return 0
+    return write_or_check(TARGET, render, "tools/build_docs.py", argv)
 
 
 if __name__ == "__main__":

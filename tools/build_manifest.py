@@ -17,6 +17,7 @@ if str(ROOT) not in sys.path:
 
 from core.settings import BOOLEAN, NUMBER, SPECS, SettingSpec  # noqa: E402
 from plugin_io import catalog  # noqa: E402
+from tools.generated import write_or_check  # noqa: E402
 
 MANIFEST = ROOT / "Stash2Plex.yml"
 HEADER = ("# requires: PythonDepManager\n"
@@ -81,16 +82,7 @@ def render() -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = render()
-    if "--check" in argv:
-        current = MANIFEST.read_text(encoding="utf-8") if MANIFEST.exists() else ""
-        if current != text:
-            sys.stderr.write(f"{MANIFEST.name} is out of date: run python tools/build_manifest.py\n")
-            return 1
-        return 0
-    MANIFEST.write_text(text, encoding="utf-8")
-    sys.stderr.write(f"wrote {MANIFEST}\n")
-    return 0
+    return write_or_check(MANIFEST, render, "tools/build_manifest.py", argv)
 
 
 if __name__ == "__main__":

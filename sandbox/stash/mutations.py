@@ -8,6 +8,7 @@ does NOT touch the scenes that carry it — exactly the gap the plugin's reconci
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from graphql import GraphQLError
@@ -189,85 +190,90 @@ def _image(data: dict[str, Any], key: str) -> bytes | None:
         raise GraphQLError(f"processing image: {exc}") from exc
 
 
+def _update(ctx: Ctx, objects: dict[int, Any], kind: str, input: dict[str, Any],
+            simple: tuple[str, ...], apply: Callable[[Any], None] | None = None,
+            image_keys: tuple[str, ...] = ("image",)) -> int:
+    """The shape every xxxUpdate mutation shares: look up or fail like Stash, copy plain fields,
+    decode images, run the object's own extras, bump updated_at, record the Post hook(s)."""
+    with ctx.world.lock:
+        obj = objects.get(int(input["id"]))
+        if obj is None:
+            raise GraphQLError(f"{kind.lower()} with id {input['id']} not found")
+        _set_simple(obj, input, simple)
+        if "tag_ids" in input:
+            obj.tag_ids = _ids(input["tag_ids"])
+        for key in image_keys:
+            if key in input:
+                setattr(obj, key, _image(input, key))
+        if apply is not None:
+            apply(obj)
+        ctx.world.touch(obj)
+        ctx.world.fire(f"{kind}.Update.Post", obj.id, input)
+        if kind == "Group":
+            ctx.world.fire("Movie.Update.Post", obj.id, input)  # the deprecated twin fires too
+        return obj.id
+
+
 def performer_update(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any] | None:
     ctx: Ctx = info.context
-    with ctx.world.lock:
-        p = ctx.world.performers.get(int(input["id"]))
-        if p is None:
-            raise GraphQLError(f"performer with id {input['id']} not found")
-        _set_simple(p, input, ("name", "disambiguation", "urls", "gender", "birthdate", "country", "alias_list",
-                               "favorite", "rating100", "details", "ignore_auto_tag"))
-        if "tag_ids" in input:
-            p.tag_ids = _ids(input["tag_ids"])
+
+    def extras(p: Any) -> None:
         if "image" in input:
-            p.image = _image(input, "image")
             p.has_image = p.image is not None
-        ctx.world.touch(p)
-        ctx.world.fire("Performer.Update.Post", p.id, input)
-    return performer_view(ctx, p.id)
+
+    pid = _update(ctx, ctx.world.performers, "Performer", input,
+                  ("name", "disambiguation", "urls", "gender", "birthdate", "country", "alias_list",
+                   "favorite", "rating100", "details", "ignore_auto_tag"), extras)
+    return performer_view(ctx, pid)
 
 
 def studio_update(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any] | None:
     ctx: Ctx = info.context
-    with ctx.world.lock:
-        s = ctx.world.studios.get(int(input["id"]))
-        if s is None:
-            raise GraphQLError(f"studio with id {input['id']} not found")
-        _set_simple(s, input, ("name", "urls", "aliases", "favorite", "rating100", "details", "ignore_auto_tag"))
+
+    def extras(s: Any) -> None:
         if "parent_id" in input:
             s.parent_id = int(input["parent_id"]) if input["parent_id"] else None
-        if "tag_ids" in input:
-            s.tag_ids = _ids(input["tag_ids"])
         if "image" in input:
-            s.image = _image(input, "image")
             s.has_image = s.image is not None
-        ctx.world.touch(s)
-        ctx.world.fire("Studio.Update.Post", s.id, input)
-    return studio_view(ctx, s.id)
+
+    sid = _update(ctx, ctx.world.studios, "Studio", input,
+                  ("name", "urls", "aliases", "favorite", "rating100", "details", "ignore_auto_tag"), extras)
+    return studio_view(ctx, sid)
 
 
 def tag_update(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any] | None:
     ctx: Ctx = info.context
     with ctx.world.lock:
-        t = ctx.world.tags.get(int(input["id"]))
-        if t is None:
-            raise GraphQLError(f"tag with id {input['id']} not found")
-        if input.get("name") and any(o.name.lower() == input["name"].lower() and o.id != t.id
+        if input.get("name") and any(o.name.lower() == input["name"].lower() and o.id != int(input["id"])
                                      for o in ctx.world.tags.values()):
             raise GraphQLError(f"tag with name '{input['name']}' already exists")
-        _set_simple(t, input, ("name", "sort_name", "description", "aliases", "favorite", "ignore_auto_tag"))
+
+    def extras(t: Any) -> None:
         if "parent_ids" in input:
             t.parent_ids = _ids(input["parent_ids"])
         if "image" in input:
-            t.image = _image(input, "image")
             t.has_image = t.image is not None
-        ctx.world.touch(t)
-        ctx.world.fire("Tag.Update.Post", t.id, input)
-    return tag_view(ctx, t.id)
+
+    tid = _update(ctx, ctx.world.tags, "Tag", input,
+                  ("name", "sort_name", "description", "aliases", "favorite", "ignore_auto_tag"), extras)
+    return tag_view(ctx, tid)
 
 
 def group_update(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any] | None:
     ctx: Ctx = info.context
-    with ctx.world.lock:
-        g = ctx.world.groups.get(int(input["id"]))
-        if g is None:
-            raise GraphQLError(f"group with id {input['id']} not found")
-        _set_simple(g, input, ("name", "aliases", "duration", "rating100", "director", "synopsis", "urls"))
+
+    def extras(g: Any) -> None:
         if "date" in input:
             g.date = _date(input["date"])
         if "studio_id" in input:
             g.studio_id = int(input["studio_id"]) if input["studio_id"] else None
-        if "tag_ids" in input:
-            g.tag_ids = _ids(input["tag_ids"])
         if "front_image" in input:
-            g.front_image = _image(input, "front_image")
             g.has_front = g.front_image is not None
-        if "back_image" in input:
-            g.back_image = _image(input, "back_image")
-        ctx.world.touch(g)
-        ctx.world.fire("Group.Update.Post", g.id, input)
-        ctx.world.fire("Movie.Update.Post", g.id, input)  # the deprecated twin fires too
-    return group_view(ctx, g.id)
+
+    gid = _update(ctx, ctx.world.groups, "Group", input,
+                  ("name", "aliases", "duration", "rating100", "director", "synopsis", "urls"), extras,
+                  image_keys=("front_image", "back_image"))
+    return group_view(ctx, gid)
 
 
 def configure_plugin(_root: Any, info: Any, plugin_id: str, input: dict[str, Any]) -> dict[str, Any]:
