@@ -3,7 +3,7 @@ cheapest Python that can do the same job: `python -c "import json, sqlite3"`, sa
 
 Spawning the background worker is not counted: this process holds the consumer lock, so the
 hook's ensure_worker sees a live consumer and returns at once (as it does during any busy period).
-Peak RSS is read per child with os.wait4. Bytecode is cached (in a temp folder) as in a user's
+Peak RSS is read per child with os.wait4, from a bare launcher process (see _LAUNCHER). Bytecode is cached (in a temp folder) as in a user's
 install; both commands run with the same environment.
 """
 
@@ -15,7 +15,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from bench.common import Result, say
@@ -33,23 +32,57 @@ def _doc(scene_id: int) -> bytes:
     return json.dumps({"server_connection": CONN, "args": {"hookContext": ctx}}).encode()
 
 
-def _run(argv: list[str], stdin: bytes, env: dict[str, str], cwd: str) -> tuple[float, float, bytes]:
-    """Wall seconds, peak RSS (MiB) and stdout of one child process."""
+# Runs the measured processes from a bare interpreter (`python -S`, imports only json, os, time).
+# Linux carries a parent's peak RSS into an exec'd child (the forked address space is the old
+# one at exec), so children of this benchmark process — large after other benchmarks — would all
+# report its size. From this small launcher both commands report their own peak.
+_LAUNCHER = r"""
+import json, os, sys, time
+spec = json.loads(sys.stdin.read())
+results = []
+for argv, stdin in spec["runs"]:
+    r_in, w_in = os.pipe()
+    r_out, w_out = os.pipe()
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            env=env, cwd=cwd)
-    assert proc.stdin is not None and proc.stdout is not None
-    proc.stdin.write(stdin)
-    proc.stdin.close()
-    out = proc.stdout.read()
-    proc.stdout.close()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise RuntimeError(f"{argv[-1]} exited {proc.returncode}: {out[:300]!r}")
-    rss = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
-    return wall, rss, out
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(r_in, 0); os.dup2(w_out, 1)
+        null = os.open(os.devnull, os.O_WRONLY); os.dup2(null, 2)
+        for fd in (r_in, w_in, r_out, w_out, null):
+            os.close(fd)
+        os.chdir(spec["cwd"])
+        os.execve(argv[0], argv, spec["env"])
+    os.close(r_in); os.close(w_out)
+    os.write(w_in, stdin.encode()); os.close(w_in)
+    chunks = []
+    while True:
+        chunk = os.read(r_out, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(r_out)
+    _, status, usage = os.wait4(pid, 0)
+    results.append([time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status),
+                    b"".join(chunks).decode("utf-8", "replace")])
+sys.stdout.write(json.dumps(results))
+"""
+
+
+def _run_all(runs: list[tuple[list[str], bytes]], env: dict[str, str], cwd: str) -> list[tuple[float, float, bytes]]:
+    """Wall seconds, peak RSS (MiB) and stdout of each child, measured by the bare launcher."""
+    spec = {"runs": [[argv, stdin.decode()] for argv, stdin in runs], "env": env, "cwd": cwd}
+    proc = subprocess.run([sys.executable, "-S", "-c", _LAUNCHER], input=json.dumps(spec).encode(),
+                          capture_output=True, check=True)
+    out = []
+    for (argv, _), (wall, maxrss_kb, code, stdout) in zip(runs, json.loads(proc.stdout), strict=True):
+        if code != 0:
+            raise RuntimeError(f"{argv[-1]} exited {code}: {stdout[:300]!r}")
+        out.append((wall, maxrss_kb / (1024 * 1024 if sys.platform == "darwin" else 1024), stdout.encode()))
+    return out
+
+
+def _run(argv: list[str], stdin: bytes, env: dict[str, str], cwd: str) -> tuple[float, float, bytes]:
+    return _run_all([(argv, stdin)], env, cwd)[0]
 
 
 def run(quick: bool) -> Result:
@@ -76,10 +109,12 @@ def run(quick: bool) -> Result:
             out = json.loads(_run(hook_argv, _doc(2), env, tmp)[2])
             if out.get("output", {}).get("worker_started"):
                 raise RuntimeError("the hook spawned a worker although the lock was held")
-            hooks, bases = [], []
+            runs: list[tuple[list[str], bytes]] = []
             for i in range(repeat):  # interleaved so machine noise hits both alike
-                bases.append(_run(base_argv, b"", env, tmp)[:2])
-                hooks.append(_run(hook_argv, _doc(3 + i % 50), env, tmp)[:2])
+                runs += [(base_argv, b""), (hook_argv, _doc(3 + i % 50))]
+            measured = _run_all(runs, env, tmp)
+            bases = [m[:2] for m in measured[0::2]]
+            hooks = [m[:2] for m in measured[1::2]]
         finally:
             lock.release()
     hook_ms = statistics.median(w for w, _ in hooks) * 1000
