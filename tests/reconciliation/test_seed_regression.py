@@ -4,11 +4,9 @@ reconciles against sandbox Stash + Plex, 1% of scenes edited per day without hoo
 Admissions must equal the edits, Plex writes must equal the edits, nothing unchanged is ever
 re-admitted, and a scene whose Plex item keeps reverting is healed at most N times, then reported.
 
-Scale: 10 days (240 hourly reconciles, 200 edits) rather than 30, to keep the suite fast on a
-shared 2-core machine; it still crosses the 24 h and 7-day marks where the previous generation's
-time windows re-enqueued everything, and "all" passes every third day give the drift detector
-three chances (heal, heal, report). Nothing in reconcile has a time window, so days 11–30 would
-repeat days 1–10 exactly.
+Scale: 30 days (720 hourly reconciles, 600 edits, 1% of 2,000 scenes a day); it crosses the 24 h
+and 7-day marks where the previous generation's time windows re-enqueued everything, and an "all"
+pass every third day gives the drift detector its chances (heal, heal, then report).
 """
 
 from __future__ import annotations
@@ -23,7 +21,7 @@ from reconciliation.report import last_report, summary_lines
 from sync_queue.status import queue_status
 from tests.reconciliation.rig import Rig
 
-SCENES, DAYS, EDITS_PER_DAY, MAX_HEALS = 2000, 10, 20, 2
+SCENES, DAYS, EDITS_PER_DAY, MAX_HEALS = 2000, 30, 20, 2
 REVERTER = 1234
 
 
@@ -59,7 +57,7 @@ def test_days_of_hourly_reconciles(tmp_path: Path, monkeypatch: pytest.MonkeyPat
                 heals += report.healed
                 rig.drain()
         edits = DAYS * EDITS_PER_DAY
-        assert full_runs == 3
+        assert full_runs == DAYS // 3
         assert heals == MAX_HEALS
         assert admitted == edits + heals and coalesced == 0
         assert rig.plex_writes() == edits + heals
