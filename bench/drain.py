@@ -8,7 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import Result, peak_rss_mb, say
+from bench.common import Result, say, wait_with_peak_rss
 
 LATENCY_MS = 20
 TOKEN = "bench-token-0123456789"
@@ -43,7 +43,7 @@ def run(quick: bool) -> Result:
         say(f"drain: {len(files)} scenes, Plex latency {LATENCY_MS} ms per request")
         wall = time.perf_counter()
         proc = spawn_worker(data_dir, parse_server_connection(stash.server_connection()), {"idle_s": 0.2})
-        code = proc.wait(timeout=3600)
+        code, rss = wait_with_peak_rss(proc, timeout=3600)
         wall = time.perf_counter() - wall
         status = worker_status(conn)
         left = queue_status(conn)
@@ -57,7 +57,6 @@ def run(quick: bool) -> Result:
         rate = done / busy
         ideal = 1.0 / (per_scene * LATENCY_MS / 1000.0)
         efficiency = rate / ideal
-        rss = peak_rss_mb(children=True)
         say(f"drain: {done} pushed in {busy:.1f} s ({rate:.1f}/s; ideal {ideal:.1f}/s at {per_scene:.2f} "
             f"requests/scene); waiting {left['waiting']}, failed {left['failed']}; worker RSS {rss:.0f} MB; "
             f"process wall {wall:.1f} s")
