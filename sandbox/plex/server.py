@@ -295,8 +295,11 @@ class PlexSandbox:
 
     def _log_request(self, method: str, path: str, params: list[tuple[str, str]]) -> None:
         query = {k: v for k, v in params if k.lower() not in _SECRET_PARAMS}
+        # Whether the token came in the URL (where proxies and logs keep it) — never its value.
+        token_in_query = len(query) != len(params)
         with self._log_lock:
-            self._log.append({"method": method, "path": path, "query": query, "time": time.time()})
+            self._log.append({"method": method, "path": path, "query": query, "time": time.time(),
+                              "token_in_query": token_in_query})
 
     def _start_scan(self, section_key: int, path: str | None) -> None:
         delay = self._faults.scan_delay_ms / 1000.0

@@ -202,3 +202,29 @@ def test_retry_delay_follows_backoff_settings(world: World, consumer: Consumer, 
     (due,) = consumer.conn.execute("SELECT due_at FROM ack_queue_jobs WHERE status < 2").fetchone()
     delay = due - float(before)
     assert abs(delay - attempt_ceiling) <= 2
+
+
+def test_sync_record_is_written_only_after_plex_confirmed_the_write(world: World, consumer: Consumer) -> None:
+    """LESSONS 10: a failed Plex write leaves no "synced" record behind; the job stays queued and
+    the record appears only once Plex accepted the edit."""
+    warm, sid = sorted(world.rating_keys)[:2]
+    world.admit_scenes([warm])
+    ctx = world.make_context(consumer)
+    drain(ctx)
+    world.admit_scenes([sid])
+    world.plex.set_faults(error_status=500, methods=["PUT"])
+    drain(ctx)
+    assert get_record(consumer.conn, sid) is None
+    assert queue_numbers(world.data_dir)["waiting"] == 1 and dlq_count(world.data_dir) == 0
+    world.plex.clear_faults()
+    consumer.conn.execute("UPDATE ack_queue_jobs SET due_at = 0 WHERE status < 2")
+    drain(ctx)
+    assert get_record(consumer.conn, sid) is not None and world.wrong_scenes([sid]) == []
+
+
+def test_plex_token_never_travels_in_a_url(world: World, consumer: Consumer) -> None:
+    """LESSONS 19: the token goes in a header only, so proxies and access logs never see it."""
+    world.admit_scenes()
+    drain(world.make_context(consumer), stop_when_idle=True)
+    requests = world.plex.requests()
+    assert requests and not [r for r in requests if r["token_in_query"]]
