@@ -94,9 +94,9 @@ def test_disabled_plugin_drains_nothing(world: World) -> None:
 
 def test_sigkill_at_random_points_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STASH2PLEX_DATA_DIR", str(tmp_path / "data"))
-    kills = 5
+    kills, scenes = 10, 1000  # the sizes: a 1,000-job drain killed 10 times
     rng = random.Random(1234)
-    with World(tmp_path, scenes=300, seed=9, sync_poster=False) as w:
+    with World(tmp_path, scenes=scenes, seed=9, sync_poster=False) as w:
         w.admit_scenes()
         done_before = 0
         for _ in range(kills):
@@ -113,7 +113,7 @@ def test_sigkill_at_random_points_loses_nothing(tmp_path: Path, monkeypatch: pyt
         assert final.wait(timeout=120) == 0
         assert w.wrong_scenes() == [] and dlq_count(w.data_dir) == 0
         st = queue_numbers(w.data_dir)
-        assert st["waiting"] == 0 and st["in_progress"] == 0 and st["pushed_total"] == 300
+        assert st["waiting"] == 0 and st["in_progress"] == 0 and st["pushed_total"] == scenes
         per_item = Counter(r["query"].get("id") for r in w.plex_writes())
         duplicates = sum(n - 1 for n in per_item.values())
-        assert len(per_item) == 300 and duplicates <= kills
+        assert len(per_item) == scenes and duplicates <= kills
