@@ -53,6 +53,9 @@ def format_status(status: dict[str, Any], worker: dict[str, Any] | None, failed:
     circuit_text = "closed (Plex reachable)" if circuit == "closed" else f"{circuit} (Plex calls paused)"
     pace = worker.get("pace_s") or 0
     pace_text = f", pace {float(pace):.2f} s between requests" if pace else ""
+    slowdowns = int(worker.get("pace_slowdowns") or 0)
+    if slowdowns:
+        pace_text += f"; slowed down {slowdowns}× for a busy or failing Plex this run"
     lines.append(f"Worker: {state}; circuit {circuit_text}{pace_text}.")
     if worker.get("last_error"):
         lines.append(f"  Last worker error: {worker['last_error']}")

@@ -92,7 +92,7 @@ def finish(ctx: WorkerContext, prep: Prepared, result: PushResult) -> None:
         ctx.pacer.record(result.elapsed / outcome.requests, ok=True)
         ctx.stats.latency(result.elapsed, outcome.requests)
     ctx.stats.add("plex_requests", outcome.requests)
-    ctx.stats.set(pace_s=round(ctx.pacer.delay, 3))
+    ctx.stats.set(pace_s=round(ctx.pacer.delay, 3), pace_slowdowns=ctx.pacer.slowdowns)
     _record(ctx, prep.scene, prep.desired, prep.location, outcome)
 
 

@@ -76,6 +76,7 @@ def _complete(ctx: WorkerContext, prep: handle.Prepared, result: handle.PushResu
         return got[1] if isinstance(got, tuple) else None
     if isinstance(err, Transient):
         ctx.pacer.record(result.elapsed, ok=False)
+        ctx.stats.set(pace_s=round(ctx.pacer.delay, 3), pace_slowdowns=ctx.pacer.slowdowns)
         if prep.tries < INLINE_WRITE_RETRIES:
             prep.tries += 1
             ctx.stats.add("write_retries")

@@ -123,6 +123,7 @@ def worker_status(conn: sqlite3.Connection, clock: Clock = SYSTEM_CLOCK) -> dict
         "failed_by_kind": failed,
         "mean_latency_ms": round(1000 * float(raw.get("latency_sum") or 0) / count, 1) if count else None,
         "pace_s": raw.get("pace_s", 0.0),
+        "pace_slowdowns": int(raw.get("pace_slowdowns") or 0),
         "circuit": raw.get("circuit", "closed"),
         "last_push_at": raw.get("last_push_at"),
         "last_error": raw.get("last_error"),

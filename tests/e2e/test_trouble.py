@@ -38,9 +38,12 @@ def test_plex_down_then_slow_nothing_dead_lettered(make_world: MakeWorld) -> Non
     # Then Plex restarts: its port refuses connections for two seconds ...
     w.plex.set_faults(down=2.0)
     time.sleep(2.5)
-    # ... and comes back slow: a busy database on writes and latency on every answer.
-    w.plex.set_faults(busy_ms=120, latency_ms=15)
+    # ... and comes back slow: a busy database on writes, latency on every answer, and its first
+    # few edits failing with 503 while it settles.
+    w.plex.set_faults(busy_ms=120, latency_ms=15, error_status=503, error_count=3, methods=["PUT"])
     w.wait_until(lambda: _drained(w), 180, "the worker to resume and drain")
+    slowed = w.db_rows("SELECT value FROM worker_stats WHERE key = 'pace_slowdowns'")
+    assert slowed and float(slowed[0][0]) >= 1, "the pace adapted to the failing Plex"
     assert w.counts()["failed"] == 0, w.db_rows("SELECT target, kind, message FROM sync_dlq")
     assert w.counts()["records"] == len(w.rating_keys) > pushed_while_down
     w.plex.clear_faults()
