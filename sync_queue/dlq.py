@@ -52,6 +52,14 @@ def list_failed(conn: sqlite3.Connection, limit: int = 100) -> tuple[list[dict[s
     return out, failed_counts(conn)
 
 
+def failed_of_kind(conn: sqlite3.Connection, kind: str, limit: int = 10_000) -> list[tuple[str, int, str]]:
+    """Every failed entry of one error kind, in target order: (target kind, id, message).
+    For the full "not in Plex" list that Queue Status writes to the Stash log."""
+    rows = conn.execute("SELECT target, message FROM sync_dlq WHERE kind = ? ORDER BY target LIMIT ?",
+                        (kind, int(limit))).fetchall()
+    return [(*parse_key(target), message) for target, message in rows]
+
+
 def failed_counts(conn: sqlite3.Connection) -> dict[str, int]:
     return dict(conn.execute("SELECT kind, COUNT(*) FROM sync_dlq GROUP BY kind ORDER BY kind").fetchall())
 

@@ -68,7 +68,23 @@ def queue_status(ctx: TaskContext) -> str:
         from reconciliation.report import last_report, summary_lines
 
         reconcile_lines = summary_lines(last_report(ctx.db))
-    return format_status(status, worker, rows, _titles(ctx, rows), reconcile_lines, ctx.clock.now())
+    report = format_status(status, worker, rows, _titles(ctx, rows), reconcile_lines, ctx.clock.now())
+    missing = int((status.get("failed_by_kind") or {}).get("not_found") or 0)
+    if missing > len([r for r in rows if r.get("kind") == "not_found"]):
+        report += _log_not_in_plex(ctx, missing)
+    return report
+
+
+def _log_not_in_plex(ctx: TaskContext, count: int) -> str:
+    """Queue Status shows five failures; the complete "not in Plex" list (one log line per scene,
+    with the paths tried) goes to the Stash log so a user can fix mappings or scan folders."""
+    from sync_queue.dlq import failed_of_kind
+
+    entries = failed_of_kind(ctx.db, "not_found")
+    for kind, tid, message in entries:
+        stashlog.info(f"Not in Plex: {kind} {tid}: {message}")
+    more = f" (first {len(entries)})" if len(entries) < count else ""
+    return f"\nAll {count} scenes not in Plex are listed in the Stash log{more} (Settings › Logs, level Info)."
 
 
 def retry_failed(ctx: TaskContext) -> str:

@@ -8,7 +8,7 @@ from core.errors import Ambiguous, NotInPlex, Permanent
 from core.redact import register_secret
 from sync_queue.admit import admit, admit_many
 from sync_queue.db import ACK_FAILED, JOBS, get_meta, immediate, set_meta
-from sync_queue.dlq import clear_failed, dead_letter, list_failed, purge_failed, retry_failed
+from sync_queue.dlq import clear_failed, dead_letter, failed_of_kind, list_failed, purge_failed, retry_failed
 from sync_queue.jobs import ack, take_due
 from sync_queue.state import (
     SyncRecord,
@@ -135,3 +135,12 @@ def test_retry_one_failed_target(conn, clock):
     assert [r["target_id"] for r in list_failed(conn)[0]] == [1]
     jobs, _ = take_due(conn, 10, clock)
     assert [(j.target_id, j.reason) for j in jobs] == [(2, "retry")]
+
+
+def test_failed_of_kind_lists_every_entry_of_that_kind(conn, clock):
+    for sid in (3, 1, 2):
+        fail(conn, clock, sid, NotInPlex(f"no item for /media/{sid}.mp4"))
+    fail(conn, clock, 4, Permanent("bad edit"))
+    assert failed_of_kind(conn, "not_found") == [("scene", 1, "no item for /media/1.mp4"),
+                                                  ("scene", 2, "no item for /media/2.mp4"),
+                                                  ("scene", 3, "no item for /media/3.mp4")]
