@@ -12,7 +12,6 @@ VERSION = "1.0.0"
 DESCRIPTION = ("Keeps Plex metadata (titles, details, dates, studios, performers, tags, collections, "
                "covers) equal to what you curated in Stash: on every edit, on demand, and by a "
                "scheduled reconciliation.")
-URL = "https://github.com/stash2plex/Stash2Plex"
 
 # (display name, description, mode, extra defaultArgs)
 TASKS: tuple[tuple[str, str, str, tuple[tuple[str, str], ...]], ...] = (

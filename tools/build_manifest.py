@@ -46,7 +46,6 @@ def manifest_data() -> dict:
     return {
         "name": catalog.PLUGIN_NAME,
         "description": catalog.DESCRIPTION,
-        "url": catalog.URL,
         "version": catalog.VERSION,
         "exec": ["python3", "{pluginDir}/Stash2Plex.py"],
         "interface": "raw",
@@ -62,7 +61,7 @@ def manifest_data() -> dict:
 def render() -> str:
     data = manifest_data()
     out = [HEADER]
-    for key in ("name", "description", "url", "version"):
+    for key in ("name", "description", "version"):
         out.append(f"{key}: {q(data[key])}\n")
     out.append("exec:\n" + "".join(f"  - {q(part)}\n" for part in data["exec"]))
     out.append(f"interface: {data['interface']}\n")
