@@ -82,10 +82,11 @@ def main() -> int:
         print(f"Sandbox Stash {stash.url} ({SCENES} scenes) · sandbox Plex {plex.url} · data {workdir}")
         with stash.data.lock:
             scene_ids = sorted(stash.data.scenes)
-            paths = [p for sid in scene_ids for p in
-                     (stash.data.files[i].path for i in stash.data.scenes[sid].file_ids)]
-        plex.add_items({"section": "Movies", "file": PLEX_PREFIX + p[len(STASH_PREFIX):]} for p in paths)
-        keys = [str(k) for k in range(1, len(paths) + 1)]
+            files = [[stash.data.files[i].path for i in stash.data.scenes[sid].file_ids] for sid in scene_ids]
+        # One Plex item per scene; a multi-file scene is one item with several parts, as Plex stacks it.
+        keys = plex.add_items({"section": "Movies", "file": PLEX_PREFIX + paths[0][len(STASH_PREFIX):],
+                               "parts": [PLEX_PREFIX + p[len(STASH_PREFIX):] for p in paths[1:]]}
+                              for paths in files if paths)
         settings = {"plex_url": plex.url, "plex_token": plex.token, "plex_library": "Movies",
                     "path_map": f"{STASH_PREFIX}=>{PLEX_PREFIX}", "worker_idle_s": 5, "sync_background": True}
         result = stash.graphql(CONFIGURE, {"input": settings})
