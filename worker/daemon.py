@@ -111,6 +111,9 @@ def build_context(conn: StashConnection, consumer: Any, data_dir: Path, stop: th
     if not settings.enabled:
         stashlog.info("Stash2Plex is disabled in its settings; the worker drains nothing.")
         stash.close()
+        # Keep the consumer lock for one idle period: hooks that fire meanwhile (a bulk edit) see a
+        # live worker and spawn nothing, instead of starting one short-lived process each.
+        stop.wait(float(options.get("idle_s") or settings.worker_idle_s))
         return None
     breaker = CircuitBreaker(SYSTEM_CLOCK, base=float(options.get("probe_base_s", 5.0)),
                              cap=float(options.get("probe_cap_s", 300.0)))

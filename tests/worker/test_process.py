@@ -87,7 +87,10 @@ def test_sigterm_finishes_the_current_job_and_keeps_the_rest(world: World) -> No
 def test_disabled_plugin_drains_nothing(world: World) -> None:
     world.configure(enabled=False)
     world.admit_scenes()
-    proc = spawn_worker(world.data_dir, world.connection(), {"idle_s": 0.5})
+    proc = spawn_worker(world.data_dir, world.connection(), {"idle_s": 2})
+    # While it idles, a hook burst finds the lock held and starts no further worker.
+    assert wait_until(lambda: is_held_by_other(world.data_dir), timeout=10)
+    assert ensure_worker(world.data_dir, world.connection()) is False
     assert proc.wait(timeout=30) == 0
     assert queue_numbers(world.data_dir)["waiting"] == 10 and world.plex_writes() == []
 
