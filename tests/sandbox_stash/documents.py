@@ -1,15 +1,8 @@
 """Every GraphQL document the sandbox tests send; each is validated against the REAL schema too."""
 
-SCENE_FIELDS = """
-id title code details director urls date rating100 organized created_at updated_at
-files { path basename }
-paths { screenshot }
-studio { id name image_path parent_studio { id name } }
-performers { id name image_path }
-tags { id name }
-groups { group { id name } scene_index }
-stash_ids { endpoint stash_id }
-"""
+from __future__ import annotations
+
+from stash.queries import SCENE_FIELDS  # the fields the plugin really asks for
 
 FIND_SCENES = (
     "query FindScenes($filter: FindFilterType, $scene_filter: SceneFilterType, $ids: [ID!]) {"
