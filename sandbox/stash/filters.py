@@ -179,14 +179,21 @@ def scene_pred(f: dict[str, Any] | None, world: World) -> Pred:
     if len(preds) == 1 and sub_and is sub_or is sub_not is None:
         return preds[0]  # the common incremental-sync case: one criterion, no nesting
 
-    def pred(s: Scene) -> bool:
-        ok = all(p(s) for p in preds)
+    return _combine(preds, sub_and, sub_or, sub_not)
+
+
+def _combine(preds: list[Callable[[Any], bool]], sub_and: Callable[[Any], bool] | None,
+             sub_or: Callable[[Any], bool] | None, sub_not: Callable[[Any], bool] | None) -> Callable[[Any], bool]:
+    """Stash's filter semantics: all criteria AND the `AND` sub-filter AND NOT the `NOT` one, OR the `OR` one."""
+
+    def pred(o: Any) -> bool:
+        ok = all(p(o) for p in preds)
         if sub_and is not None:
-            ok = ok and sub_and(s)
+            ok = ok and sub_and(o)
         if sub_not is not None:
-            ok = ok and not sub_not(s)
+            ok = ok and not sub_not(o)
         if sub_or is not None:
-            ok = ok or sub_or(s)
+            ok = ok or sub_or(o)
         return ok
 
     return pred
@@ -279,18 +286,7 @@ def named_pred(f: dict[str, Any] | None, world: World) -> Pred:
     sub_and = named_pred(f["AND"], world) if f.get("AND") else None
     sub_or = named_pred(f["OR"], world) if f.get("OR") else None
     sub_not = named_pred(f["NOT"], world) if f.get("NOT") else None
-
-    def pred(o: Any) -> bool:
-        ok = all(p(o) for p in preds)
-        if sub_and is not None:
-            ok = ok and sub_and(o)
-        if sub_not is not None:
-            ok = ok and not sub_not(o)
-        if sub_or is not None:
-            ok = ok or sub_or(o)
-        return ok
-
-    return pred
+    return _combine(preds, sub_and, sub_or, sub_not)
 
 
 def _sort_key(sort: str, world: World) -> Callable[[Any], Any]:

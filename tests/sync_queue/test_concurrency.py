@@ -58,18 +58,23 @@ def test_fifty_producers_and_one_consumer(data_dir: Path):
                 ack(job)
             if not jobs and not producing:
                 break
+    _assert_all_succeeded(procs, errors)
+    assert set(processed) == set(range(1, SCENES + 1))  # nothing lost
+    # the queue is empty and every scene was processed a bounded number of times
+    conn = open_db(data_dir)
+    assert conn.execute(f"SELECT COUNT(*) FROM {JOBS} WHERE status < 5").fetchone()[0] == 0
+    assert max(processed.values()) <= PRODUCERS
+
+
+def _assert_all_succeeded(procs: list, errors) -> None:
+    """Join every child; none may have reported a traceback or exited non-zero."""
     for p in procs:
         p.join(60)
     problems = []
     while not errors.empty():
         problems.append(errors.get())
     assert problems == [], problems[0]
-    assert [p.exitcode for p in procs] == [0] * PRODUCERS
-    assert set(processed) == set(range(1, SCENES + 1))  # nothing lost
-    # the queue is empty and every scene was processed a bounded number of times
-    conn = open_db(data_dir)
-    assert conn.execute(f"SELECT COUNT(*) FROM {JOBS} WHERE status < 5").fetchone()[0] == 0
-    assert max(processed.values()) <= PRODUCERS
+    assert [p.exitcode for p in procs] == [0] * len(procs)
 
 
 def _first_open(data_dir: str, scene: int, go, errors) -> None:
@@ -94,13 +99,7 @@ def test_many_processes_creating_the_database_at_once(tmp_path: Path):
     for p in procs:
         p.start()
     go.set()
-    for p in procs:
-        p.join(60)
-    problems = []
-    while not errors.empty():
-        problems.append(errors.get())
-    assert problems == [], problems[0]
-    assert [p.exitcode for p in procs] == [0] * 16
+    _assert_all_succeeded(procs, errors)
     assert not [p.name for p in data_dir.iterdir() if ".corrupt-" in p.name]
     conn = open_db(data_dir)
     assert conn.execute(f"SELECT COUNT(*) FROM {JOBS} WHERE status < 2").fetchone()[0] == 16
