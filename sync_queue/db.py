@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from core.clock import SYSTEM_CLOCK, Clock
-from core.paths import data_dir as default_data_dir
 
 DB_FILE = "stash2plex.db"
 QUEUE_NAME = "jobs"  # persist-queue `name=`: its table is ack_queue_<name>
@@ -112,10 +111,6 @@ def _init_schema(conn: sqlite3.Connection) -> None:
             if statement.strip():
                 conn.execute(statement)
         conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-
-
-def db_path(data_dir: Path | None = None) -> Path:
-    return Path(data_dir) / DB_FILE if data_dir is not None else default_data_dir() / DB_FILE
 
 
 def open_db(data_dir: Path | None = None, clock: Clock = SYSTEM_CLOCK, *, check: bool = True) -> sqlite3.Connection:
