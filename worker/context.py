@@ -1,7 +1,8 @@
 """What one drain talks to, bundled: database, queue, Stash, Plex (connected lazily), policy state.
 
-Everything is injected so tests can hand in sandboxes, a FakeClock and a seeded RNG; the real
-process builds it with `build_context`.
+Everything is injected so tests can hand in sandboxes, a FakeClock and a seeded RNG. The real
+processes (the background worker and the Process Queue task) build it with `open_context`, the
+one place that turns a Stash connection into a ready context.
 """
 
 from __future__ import annotations
@@ -10,61 +11,63 @@ import random
 import sqlite3
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from core.clock import SYSTEM_CLOCK, Clock, SystemClock
+from core.connection import StashConnection
+from core.errors import SyncError
 from core.settings import Settings
+from worker.outcomes import StopReason
 from worker.policy import CircuitBreaker, Pacer
 from worker.stats import WorkerStats
 
 BATCH = 100
+OUTAGE_EXIT_S = 900.0
 
 
-@dataclass
 class WorkerContext:
-    """`queue` is a sync_queue.jobs.Consumer (take_due/ack/retry_later); `stash` a StashClient."""
+    """`queue` is the consumer side of sync_queue (take_due/ack/retry_later/release); `stash` a
+    stash.client.StashClient. Every attribute is always set; only the Plex server and the path
+    index are created on first use."""
 
-    db: sqlite3.Connection
-    data_dir: Path
-    settings: Settings
-    stash: Any
-    queue: Any
-    clock: Clock = SYSTEM_CLOCK
-    rng: random.Random = field(default_factory=random.Random)
-    stop: threading.Event = field(default_factory=threading.Event)
-    batch: int = BATCH
-    plex_connect: Callable[[Settings], Any] | None = None
-    breaker: CircuitBreaker | None = None
-    pacer: Pacer | None = None
-    stats: WorkerStats | None = None
-    idle_s: float | None = None
-    outage_exit_s: float = 900.0
-    reconcile: bool = True
-    _server: Any = None
-    _index: Any = None
-
-    def __post_init__(self) -> None:
-        self.breaker = self.breaker or CircuitBreaker(self.clock)
-        self.pacer = self.pacer or Pacer(self.clock)
-        self.stats = self.stats or WorkerStats(self.db, self.clock)
-        if self.idle_s is None:
-            self.idle_s = float(self.settings.worker_idle_s)
+    def __init__(self, db: sqlite3.Connection, data_dir: Path, settings: Settings, stash: Any, queue: Any,
+                 clock: Clock = SYSTEM_CLOCK, rng: random.Random | None = None,
+                 stop: threading.Event | None = None, batch: int = BATCH,
+                 plex_connect: Callable[[Settings], Any] | None = None, breaker: CircuitBreaker | None = None,
+                 pacer: Pacer | None = None, stats: WorkerStats | None = None, idle_s: float | None = None,
+                 outage_exit_s: float = OUTAGE_EXIT_S, reconcile: bool = True) -> None:
+        self.db = db
+        self.data_dir = Path(data_dir)
+        self.settings = settings
+        self.stash = stash
+        self.queue = queue
+        self.clock = clock
+        self.rng: random.Random = rng if rng is not None else random.Random()
+        self.stop: threading.Event = stop if stop is not None else threading.Event()
+        self.batch = batch
+        self.plex_connect: Callable[[Settings], Any] = plex_connect or _connect_plex
+        self.breaker: CircuitBreaker = breaker or CircuitBreaker(clock)
+        self.pacer: Pacer = pacer or Pacer(clock)
+        self.stats: WorkerStats = stats or WorkerStats(db, clock)
+        self.idle_s: float = float(settings.worker_idle_s) if idle_s is None else float(idle_s)
+        self.outage_exit_s = float(outage_exit_s)
+        self.reconcile = reconcile
+        self.stop_error: SyncError | None = None  # the error that made a batch say STOP
+        self._server: Any = None
+        self._index: Any = None
 
     def server(self) -> Any:
         """The Plex server, connected on first use (a failed connect raises a classified SyncError)."""
         if self._server is None:
-            connect = self.plex_connect
-            if connect is None:
-                from plex.client import connect
-            self._server = connect(self.settings)
+            self._server = self.plex_connect(self.settings)
         return self._server
 
     def drop_server(self) -> None:
         self._server = None
 
     def index(self) -> Any:
+        """The path index (plex.index.PathIndex) over this context's database."""
         if self._index is None:
             from plex.index import PathIndex
 
@@ -79,3 +82,44 @@ class WorkerContext:
             self.stop.wait(seconds)
         else:
             self.clock.sleep(seconds)
+
+
+def _connect_plex(settings: Settings) -> Any:
+    from plex.client import connect
+
+    return connect(settings)
+
+
+class ContextRefused(Exception):
+    """No drain can start: Stash refused or failed, or syncing is disabled. `reason` is the
+    StopReason, the message says what to do."""
+
+    def __init__(self, reason: StopReason, message: str, settings: Settings | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.settings = settings
+
+
+def open_context(stash_conn: StashConnection, consumer: Any, data_dir: Path, *, clock: Clock = SYSTEM_CLOCK,
+                 stop: threading.Event | None = None, settings: Settings | None = None,
+                 **options: Any) -> WorkerContext:
+    """Stash client (API key preferred over the expiring session cookie), settings read from
+    Stash unless given, and the context. Raises ContextRefused; the Stash client is closed then.
+    `options` are WorkerContext keywords (idle_s, breaker, outage_exit_s, reconcile, ...)."""
+    from core.settings import load_settings
+    from stash.client import StashClient
+
+    stash = StashClient(stash_conn)
+    try:
+        stash.prefer_api_key()
+        if settings is None:
+            settings = load_settings(stash.plugin_settings())
+    except SyncError as exc:
+        stash.close()
+        raise ContextRefused(StopReason.for_error(exc), str(exc)) from exc
+    if not settings.enabled:
+        stash.close()
+        raise ContextRefused(StopReason.DISABLED, "Stash2Plex is disabled in its settings.", settings)
+    return WorkerContext(db=consumer.conn, data_dir=data_dir, settings=settings, stash=stash, queue=consumer,
+                         clock=clock, stop=stop, **options)

@@ -6,7 +6,7 @@ on stdin. SIGTERM sets the stop flag: the current job finishes, the rest stay qu
 
 from __future__ import annotations
 
-import contextlib
+import os
 import random
 import signal
 import sys
@@ -20,6 +20,9 @@ from core.clock import SYSTEM_CLOCK
 from core.connection import StashConnection
 from core.errors import SyncError
 from core.paths import data_dir as default_data_dir
+from worker.context import OUTAGE_EXIT_S, ContextRefused, WorkerContext, open_context
+from worker.outcomes import StopReason
+from worker.policy import CircuitBreaker
 from worker.process import read_handover, rotate_log
 
 _LEVEL = {"t": "TRACE", "d": "DEBUG", "i": "INFO", "w": "WARN", "e": "ERROR", "p": "PROGRESS"}
@@ -58,10 +61,11 @@ def _install_sigterm(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def serve(conn: StashConnection, data_dir: Path, options: dict[str, Any] | None = None) -> int:
+def serve(stash_conn: StashConnection, data_dir: Path, options: dict[str, Any] | None = None) -> int:
     """Be the consumer until idle. Returns the process exit code (0 also for 'someone else is')."""
     from sync_queue.jobs import Consumer
     from sync_queue.lock import ConsumerBusy
+    from worker.loop import drain
 
     options = options or {}
     stop = threading.Event()
@@ -71,58 +75,51 @@ def serve(conn: StashConnection, data_dir: Path, options: dict[str, Any] | None 
     except ConsumerBusy:
         return 0  # lost the race: another worker drains the queue
     try:
-        ctx = build_context(conn, consumer, data_dir, stop, options)
+        ctx = _context_or_none(stash_conn, consumer, data_dir, stop, options)
         if ctx is None:
             return 0
-        stashlog.info(f"Worker started (pid {__import__('os').getpid()}); {consumer.resumed} "
-                      "interrupted jobs resumed.")
-        ctx.stats.set(started_at=ctx.clock.now(), stopped_reason=None)
-        from worker.loop import drain
-
-        summary = drain(ctx, stop_when_idle=False)
-        ctx.stats.set(state="stopped", stopped_reason=summary.stopped)
-        ctx.stats.flush()
-        stashlog.info(f"Worker exiting ({summary.stopped}). {summary.line()}")
-        return 0
+        try:
+            stashlog.info(f"Worker started (pid {os.getpid()}); {consumer.resumed} interrupted jobs resumed.")
+            ctx.stats.set(started_at=ctx.clock.now(), stopped_reason=None)
+            summary = drain(ctx, stop_when_idle=False)
+            ctx.stats.set(state="stopped", stopped_reason=str(summary.stopped))
+            ctx.stats.flush()
+            stashlog.info(f"Worker exiting ({summary.stopped}). {summary.line()}")
+            return 0
+        finally:
+            ctx.stash.close()
     finally:
-        with contextlib.suppress(Exception):
-            ctx.stash.close()  # type: ignore[union-attr]
         consumer.close()
 
 
-def build_context(conn: StashConnection, consumer: Any, data_dir: Path, stop: threading.Event,
-                  options: dict[str, Any]) -> Any:
-    """Stash client (API key preferred), settings from Stash, the context; None when disabled."""
-    from core.settings import load_settings
-    from stash.client import StashClient
-    from worker.context import WorkerContext
-    from worker.policy import CircuitBreaker
-
-    stash = StashClient(conn)
+def _context_or_none(stash_conn: StashConnection, consumer: Any, data_dir: Path, stop: threading.Event,
+                     options: dict[str, Any]) -> WorkerContext | None:
+    """The drain context, or None (said in the log) when Stash refuses or syncing is disabled."""
     try:
-        stash.prefer_api_key()
-        settings = load_settings(stash.plugin_settings())
-    except SyncError as exc:
-        stashlog.error(f"Worker cannot start: {exc}")
-        stash.close()
-        return None
-    stashlog.configure(debug=bool(settings.debug_logging), stream=stashlog._stream,
-                       obfuscate_paths=bool(settings.obfuscate_paths))
-    if not settings.enabled:
+        ctx = open_context(stash_conn, consumer, data_dir, stop=stop, **_context_options(options))
+    except ContextRefused as refused:
+        if refused.reason != StopReason.DISABLED:
+            stashlog.error(f"Worker cannot start: {refused.message}")
+            return None
         stashlog.info("Stash2Plex is disabled in its settings; the worker drains nothing.")
-        stash.close()
         # Keep the consumer lock for one idle period: hooks that fire meanwhile (a bulk edit) see a
         # live worker and spawn nothing, instead of starting one short-lived process each.
-        stop.wait(float(options.get("idle_s") or settings.worker_idle_s))
+        idle = options.get("idle_s") or (refused.settings.worker_idle_s if refused.settings else 30)
+        stop.wait(float(idle))
         return None
+    stashlog.configure(debug=bool(ctx.settings.debug_logging), stream=stashlog._stream,
+                       obfuscate_paths=bool(ctx.settings.obfuscate_paths))
+    return ctx
+
+
+def _context_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The handover options (set by tests and benchmarks) as WorkerContext keywords."""
     breaker = CircuitBreaker(SYSTEM_CLOCK, base=float(options.get("probe_base_s", 5.0)),
                              cap=float(options.get("probe_cap_s", 300.0)))
     idle = options.get("idle_s")
-    return WorkerContext(db=consumer.conn, data_dir=data_dir, settings=settings, stash=stash, queue=consumer,
-                         clock=SYSTEM_CLOCK, rng=random.Random(), stop=stop, breaker=breaker,
-                         idle_s=float(idle) if idle is not None else None,
-                         outage_exit_s=float(options.get("outage_exit_s", 900.0)),
-                         reconcile=bool(options.get("reconcile", True)))
+    return {"rng": random.Random(), "breaker": breaker, "idle_s": float(idle) if idle is not None else None,
+            "outage_exit_s": float(options.get("outage_exit_s", OUTAGE_EXIT_S)),
+            "reconcile": bool(options.get("reconcile", True))}
 
 
 def main() -> int:
@@ -131,12 +128,12 @@ def main() -> int:
     rotate_log(data_dir)
     stashlog.configure(stream=LogFile(sys.stderr, data_dir))
     try:
-        conn, options = read_handover(sys.stdin.buffer)
+        stash_conn, options = read_handover(sys.stdin.buffer)
     except (ValueError, KeyError, TypeError) as exc:
         stashlog.error(f"Worker started without a valid connection on stdin: {exc}")
         return 2
     try:
-        return serve(conn, data_dir, options)
+        return serve(stash_conn, data_dir, options)
     except SyncError as exc:
         stashlog.error(f"Worker stopped: {exc}")
         return 1

@@ -18,7 +18,6 @@ def expand(ctx: WorkerContext, job: Any) -> int:
 
     ids = ctx.stash.scene_ids_for(job.kind, job.target_id)
     counts = admit_many(ctx.db, [("scene", int(i)) for i in ids], job.reason, clock=ctx.clock)
-    assert ctx.stats is not None
     ctx.stats.add("fanout")
     ctx.stats.add("fanout_admitted", counts.admitted)
     return counts.admitted

@@ -11,9 +11,9 @@ from typing import Any
 from core import stashlog
 from core.clock import SYSTEM_CLOCK, Clock, SystemClock
 from core.connection import StashConnection
-from core.errors import SyncError
 from core.settings import Settings
 from worker.loop import DrainSummary
+from worker.outcomes import StopReason
 
 REPORT_EVERY_S = 5.0
 WATCH_POLL_S = 1.0
@@ -59,7 +59,7 @@ def _fmt_eta(seconds: float) -> str:
         f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def run_foreground(conn: StashConnection, data_dir: Path | None = None, settings: Settings | None = None,
+def run_foreground(stash_conn: StashConnection, data_dir: Path | None = None, settings: Settings | None = None,
                    progress_cb: Callable[[float, str], None] | None = None, clock: Clock = SYSTEM_CLOCK,
                    stop: threading.Event | None = None, _watched: bool = False) -> DrainSummary:
     """Drain everything due now, with progress; returns the summary (its `.line()` is the result).
@@ -75,46 +75,39 @@ def run_foreground(conn: StashConnection, data_dir: Path | None = None, settings
         consumer = Consumer(data_dir, clock)
     except ConsumerBusy:
         if _watched:
-            return DrainSummary(stopped="background", message="A background worker is draining the queue.")
-        return watch_background(conn, data_dir, settings, progress_cb, clock, stop)
+            return DrainSummary(stopped=StopReason.BACKGROUND, message="A background worker is draining the queue.")
+        return watch_background(stash_conn, data_dir, settings, progress_cb, clock, stop)
     try:
-        return _drain_here(conn, consumer, data_dir, settings, progress_cb, clock, stop)
+        return _drain_here(stash_conn, consumer, data_dir, settings, progress_cb, clock, stop)
     finally:
         consumer.close()
 
 
-def _drain_here(conn: StashConnection, consumer: Any, data_dir: Path, settings: Settings | None,
+def _drain_here(stash_conn: StashConnection, consumer: Any, data_dir: Path, settings: Settings | None,
                 progress_cb: Callable[[float, str], None] | None, clock: Clock,
                 stop: threading.Event | None) -> DrainSummary:
-    from core.settings import load_settings
-    from stash.client import StashClient
-    from worker.context import WorkerContext
+    from worker.context import ContextRefused, open_context
     from worker.loop import drain
 
-    stash = StashClient(conn)
     try:
-        try:
-            stash.prefer_api_key()
-            if settings is None:
-                settings = load_settings(stash.plugin_settings())
-        except SyncError as exc:
-            stashlog.error(f"Cannot process the queue: {exc}")
-            return DrainSummary(stopped=exc.kind, message=str(exc))
-        if not settings.enabled:
-            return DrainSummary(stopped="disabled", message="Stash2Plex is disabled in its settings.")
-        ctx = WorkerContext(db=consumer.conn, data_dir=data_dir, settings=settings, stash=stash, queue=consumer,
-                            clock=clock, stop=stop or threading.Event(), reconcile=False)
+        ctx = open_context(stash_conn, consumer, data_dir, clock=clock, stop=stop, settings=settings,
+                           reconcile=False)
+    except ContextRefused as refused:
+        if refused.reason != StopReason.DISABLED:
+            stashlog.error(f"Cannot process the queue: {refused.message}")
+        return DrainSummary(stopped=refused.reason, message=refused.message)
+    try:
         reporter = Reporter(consumer.conn, clock, progress_cb)
         summary = drain(ctx, stop_when_idle=True, progress=reporter)
         reporter.report(summary.processed, summary.processed, force=True)
-        level = stashlog.warning if summary.stopped not in ("empty", "") else stashlog.info
+        level = stashlog.warning if summary.stopped.is_problem else stashlog.info
         level(summary.line())
         return summary
     finally:
-        stash.close()
+        ctx.stash.close()
 
 
-def watch_background(conn: StashConnection, data_dir: Path, settings: Settings | None,
+def watch_background(stash_conn: StashConnection, data_dir: Path, settings: Settings | None,
                      progress_cb: Callable[[float, str], None] | None, clock: Clock,
                      stop: threading.Event | None) -> DrainSummary:
     """Report the background worker's progress until nothing is due; take over if it exits."""
@@ -139,16 +132,16 @@ def watch_background(conn: StashConnection, data_dir: Path, settings: Settings |
             if remaining == 0:
                 break
             if ws.get("circuit") not in (None, "closed"):
-                return DrainSummary(stopped="plex_down", message="Plex is unreachable; the background worker "
+                return DrainSummary(stopped=StopReason.PLEX_DOWN, message="Plex is unreachable; the background worker "
                                     f"keeps {remaining} jobs and resumes when Plex is back.")
             if not is_held_by_other(data_dir):  # the worker exited: finish the job here
-                return run_foreground(conn, data_dir, settings, progress_cb, clock, stop, _watched=True)
+                return run_foreground(stash_conn, data_dir, settings, progress_cb, clock, stop, _watched=True)
             if isinstance(clock, SystemClock):
                 (stop or threading.Event()).wait(WATCH_POLL_S)
             else:
                 clock.sleep(WATCH_POLL_S)
         reporter.report(total or 0, total or 0, force=True)
-        return DrainSummary(processed=total or 0, stopped="background",
+        return DrainSummary(processed=total or 0, stopped=StopReason.BACKGROUND,
                             message="The background worker processed the queue.")
     finally:
         db.close()

@@ -1,9 +1,10 @@
-"""One scene job: desired state → unchanged? ack free : locate + push → record → ack.
+"""One scene job: desired state → unchanged? ack free : locate → push → record → ack.
 
-Split in three so the network part can overlap (worker.pipeline): `prepare` and `finish` run in
-the main thread (they read and write the database), `push_once` in a pool thread. Success is
-recorded only after Plex confirmed the write (LESSONS 10); a crash between the write and the
-record at worst repeats an idempotent write. Failures are routed by `worker.route.route`.
+Split by thread so the network part can overlap (worker.pipeline): `prepare` and `finish` run
+in the main thread (they read and write the database), `push_once` in a pool thread. The Plex
+side of the job is plex.sync.ScenePush, the same path serial callers and tests run. Success is
+recorded only after Plex confirmed the write; a crash between the write and the record at
+worst repeats an idempotent write. Failures are routed by `worker.route.route`.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import NotInPlex, SyncError
+from plex.sync import ScenePush
+from plex.writer import Location, PushOutcome
 from worker.context import WorkerContext
+from worker.outcomes import SceneOutcome
 
 NF_TABLE = "worker_not_found"
 _NF_SCHEMA = (f"CREATE TABLE IF NOT EXISTS {NF_TABLE} (scene_id INTEGER PRIMARY KEY, first_seen REAL NOT NULL, "
               "scan_requested INTEGER NOT NULL DEFAULT 0)")
-
-UNCHANGED, PUSHED, EXCLUDED = "unchanged", "pushed", "excluded"
 
 
 def ensure_tables(ctx: WorkerContext) -> None:
@@ -28,75 +30,65 @@ def ensure_tables(ctx: WorkerContext) -> None:
 
 @dataclass
 class Prepared:
-    """A scene that needs a push: everything decided in the main thread before the network part."""
+    """A scene that needs a push: decided in the main thread before the network part. `push` is
+    the one per-scene path into Plex (plex.sync.ScenePush), already located."""
 
     job: Any
-    scene: dict[str, Any]
-    desired: Any
-    record: Any
-    location: Any
+    push: ScenePush
     tries: int = 0
-    relocated: bool = False
+
+    @property
+    def scene(self) -> dict[str, Any]:
+        return self.push.scene
 
 
 @dataclass
 class PushResult:
-    outcome: Any = None
+    outcome: PushOutcome | None = None
     error: BaseException | None = None
     elapsed: float = 0.0
 
 
-def prepare(ctx: WorkerContext, job: Any, scene: dict[str, Any]) -> Prepared | str:
+def prepare(ctx: WorkerContext, job: Any, scene: dict[str, Any]) -> Prepared | SceneOutcome:
     """Desired state, unchanged check and locate (main thread: these read the database).
     Returns EXCLUDED / UNCHANGED, or what to push; raises SyncError (NotInPlex, Ambiguous …)."""
     from plex.desired import desired_state
-    from plex.locate import locate
     from sync_queue.state import get_record
 
     desired = desired_state(scene, ctx.settings)
     if desired is None:
-        return EXCLUDED
+        return SceneOutcome.EXCLUDED
     record = get_record(ctx.db, int(scene["id"]))
     if record is not None and record.content_fp == desired.content_fp:
-        return UNCHANGED
-    location = locate(ctx.server(), ctx.index(), scene, record, ctx.settings)
-    return Prepared(job, scene, desired, record, location)
+        return SceneOutcome.UNCHANGED
+    push = ScenePush(ctx.server(), ctx.index(), scene, desired, record, ctx.settings, ctx.stash.fetch_image)
+    push.locate()
+    return Prepared(job, push)
 
 
-def relocate(ctx: WorkerContext, prep: Prepared) -> None:
-    """The remembered item vanished or changed file: forget it and resolve by path once."""
-    from plex.locate import locate
-
-    ctx.index().remove(prep.location.rating_key)
-    prep.location = locate(ctx.server(), ctx.index(), prep.scene, None, ctx.settings)
-    prep.relocated = True
-
-
-def push_once(ctx: WorkerContext, prep: Prepared) -> PushResult:
+def push_once(prep: Prepared) -> PushResult:
     """The network part (runs in a pool thread): one writer push. Never touches the database."""
-    from plex.writer import push
-
     start = time.monotonic()
     try:
-        outcome = push(ctx.server(), prep.location, prep.desired, prep.record, ctx.settings, ctx.stash.fetch_image)
+        outcome = prep.push.push()
     except BaseException as exc:  # handed to the main thread, which routes it
         return PushResult(error=exc, elapsed=time.monotonic() - start)
     return PushResult(outcome=outcome, elapsed=time.monotonic() - start)
 
 
-def finish(ctx: WorkerContext, prep: Prepared, result: PushResult) -> None:
+def finish(ctx: WorkerContext, prep: Prepared, outcome: PushOutcome, elapsed: float) -> None:
     """Plex confirmed: feed the pacer and stats, then record what was pushed (LESSONS 10)."""
-    assert ctx.pacer is not None and ctx.stats is not None
-    outcome = result.outcome
     if outcome.requests:
-        ctx.pacer.record(result.elapsed / outcome.requests, ok=True)
-        ctx.stats.latency(result.elapsed, outcome.requests)
+        ctx.pacer.record(elapsed / outcome.requests, ok=True)
+        ctx.stats.latency(elapsed, outcome.requests)
     ctx.stats.add("plex_requests", outcome.requests)
     ctx.stats.set(pace_s=round(ctx.pacer.delay, 3), pace_slowdowns=ctx.pacer.slowdowns)
-    _record(ctx, prep.scene, prep.desired, prep.location, outcome)
+    assert prep.push.location is not None  # push() succeeded, so it had a location
+    _record(ctx, prep.scene, prep.push.desired, prep.push.location, outcome)
 
 
-def _record(ctx: WorkerContext, scene: dict[str, Any], desired: Any, location: Any, outcome: Any) -> None:
+def _record(ctx: WorkerContext, scene: dict[str, Any], desired: Any, location: Location,
+            outcome: PushOutcome) -> None:
     from sync_queue.db import immediate
     from sync_queue.state import SyncRecord, put_record
 
@@ -109,7 +101,6 @@ def _record(ctx: WorkerContext, scene: dict[str, Any], desired: Any, location: A
             section_id=_int(location.section_id), rating_key=_int(location.rating_key),
             plex_file=location.plex_file, stash_updated_at=scene.get("updated_at"), pushed_at=now))
         forget_not_found(ctx, sid)
-    assert ctx.stats is not None
     ctx.stats.set(last_push_at=now)
 
 
@@ -142,33 +133,20 @@ def not_found_since(ctx: WorkerContext, scene_id: int) -> tuple[float, bool]:
 
 
 def request_scan(ctx: WorkerContext, scene_id: int, err: NotInPlex) -> bool:
-    """Ask Plex once per scene to scan the folder of the scene's (mapped) file. True if sent."""
+    """Ask Plex once per scene to scan the folder of the scene's (mapped) file. True if sent.
+    A failed scan request never fails the job by itself: the not-found window goes on."""
     ctx.db.execute(f"UPDATE {NF_TABLE} SET scan_requested = 1 WHERE scene_id = ?", (scene_id,))
     if not err.paths:
         return False
-    from plex.client import classify
+    from core import stashlog
     from plex.locate import configured_sections
+    from plex.scan import scan_folder
 
-    path = err.paths[0]
-    folder = path.rsplit("/", 1)[0] if "/" in path else path.rsplit("\\", 1)[0]
     try:
         server = ctx.server()
-        sections = configured_sections(server, ctx.settings)
-        hits = [s for s in sections if any(_under(folder, loc) for loc in s.locations)] or sections[:1]
-        for section in hits:
-            server.query(f"/library/sections/{section.section_id}/refresh", params={"path": folder})
-            assert ctx.stats is not None
-            ctx.stats.add("plex_requests")
-    except SyncError:
+        scan_folder(server, configured_sections(server, ctx.settings), err.paths[0])
+    except SyncError as exc:
+        stashlog.debug(f"No scan requested for {err.paths[0]}: {exc}")
         return False
-    except Exception as exc:  # a failed scan request must never fail the job by itself
-        from core import stashlog
-
-        stashlog.debug(f"Scan request for {folder} failed: {classify(exc)}")
-        return False
+    ctx.stats.add("plex_requests")
     return True
-
-
-def _under(path: str, root: str) -> bool:
-    root = root.rstrip("/\\")
-    return path == root or path.startswith(root + "/") or path.startswith(root + "\\")

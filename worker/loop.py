@@ -1,8 +1,8 @@
 """The drain loop: due jobs in batches of ≤ 100 → one Stash request → per scene handle + route.
 
-Never spins (LESSONS 6): only due jobs are taken and an empty queue means sleeping until the
-next due time (polling the database at most every POLL_S for new admissions). While the Plex
-circuit is open no job is taken; one probe per breaker interval decides when to resume.
+Never spins: only due jobs are taken and an empty queue means sleeping until the next due time
+(polling the database at most every POLL_S for new admissions). While the Plex circuit is open
+no job is taken; one probe per breaker interval decides when to resume.
 """
 
 from __future__ import annotations
@@ -16,26 +16,28 @@ from core import stashlog
 from core.errors import AuthFailed, Permanent, ServerDown, SyncError
 from worker import fanout, handle
 from worker.context import WorkerContext
+from worker.outcomes import SceneOutcome, StopReason, Verdict
 from worker.pipeline import CONCURRENCY, run_scenes
 from worker.policy import backoff
-from worker.route import CONTINUE, STOP, put_back
+from worker.route import put_back
 
 POLL_S = 0.5
 HEARTBEAT_S = 2.0
 EXIT_HORIZON_S = 60.0
 STASH_FAILURES_MAX = 5
 
-COUNTED = ("done", "skipped_unchanged", "excluded", "deleted", "fanout_admitted", "skipped_not_found")
+COUNTED = (SceneOutcome.PUSHED.value, SceneOutcome.UNCHANGED.value, SceneOutcome.EXCLUDED.value,
+           SceneOutcome.DELETED.value, "fanout_admitted", "skipped_not_found")
 
 
 @dataclass
 class DrainSummary:
-    """What one drain did; `stopped` says why it returned (empty, idle, stop, auth, plex_down, stash)."""
+    """What one drain did; `stopped` says why it returned."""
 
     processed: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)
-    stopped: str = ""
+    stopped: StopReason = StopReason.NONE
     message: str = ""
     base: dict[str, float] = field(default_factory=dict, repr=False)
 
@@ -46,8 +48,16 @@ class DrainSummary:
         return text + (f". {self.message}" if self.message else ".")
 
 
+@dataclass
+class _BatchState:
+    """What the loop carries between batches: the Stash failure streak and, after a STOP, why."""
+
+    stash_streak: int = 0
+    stop_reason: StopReason = StopReason.NONE
+    stop_error: SyncError | None = None
+
+
 def _summary_from(ctx: WorkerContext, summary: DrainSummary) -> None:
-    assert ctx.stats is not None
     run = {k: v - summary.base.get(k, 0) for k, v in ctx.stats.run.items()}
     summary.counts = {k: int(run.get(k, 0)) for k in COUNTED}
     summary.failed = {k[len("failed_"):]: int(v) for k, v in run.items() if k.startswith("failed_") and v}
@@ -67,7 +77,6 @@ def probe(ctx: WorkerContext) -> bool:
 
 
 def _wait_for_breaker(ctx: WorkerContext) -> None:
-    assert ctx.breaker is not None and ctx.stats is not None
     wait = ctx.breaker.wait_time()
     if wait > 0:
         ctx.sleep(min(wait, POLL_S * 2))
@@ -86,14 +95,10 @@ def _wait_for_breaker(ctx: WorkerContext) -> None:
 def maybe_reconcile(ctx: WorkerContext) -> bool:
     """Idle time: run the scheduled reconcile when its interval came round (one claimer wins).
     Its gaps enter the queue through admit(), so this same loop then drains them."""
-    if not ctx.reconcile:
-        return False
-    try:
-        from reconciliation.engine import build_context, reconcile
-        from reconciliation.scheduler import claim_if_due
-    except ImportError:
-        return False
-    if not claim_if_due(ctx.db, ctx.settings.reconcile_interval, ctx.clock):
+    from reconciliation.engine import build_context, reconcile
+    from reconciliation.scheduler import claim_if_due
+
+    if not ctx.reconcile or not claim_if_due(ctx.db, ctx.settings.reconcile_interval, ctx.clock):
         return False
     try:
         rctx = build_context(ctx.db, ctx.settings, ctx.stash, ctx.server(), ctx.clock)
@@ -103,23 +108,24 @@ def maybe_reconcile(ctx: WorkerContext) -> bool:
     return True
 
 
-def _stash_failure(ctx: WorkerContext, jobs: list[Any], err: SyncError, streak: int) -> tuple[str, str]:
+def _stash_failure(ctx: WorkerContext, jobs: list[Any], err: SyncError, state: _BatchState) -> Verdict:
     """Stash itself failed: put the batch back uncharged; stop on auth/down/permanent."""
+    state.stash_streak += 1
     now = ctx.clock.now()
-    delay = 0.0 if isinstance(err, (AuthFailed, Permanent)) else backoff(streak, 2.0, 60.0, ctx.rng)
+    delay = 0.0 if isinstance(err, (AuthFailed, Permanent)) else backoff(state.stash_streak, 2.0, 60.0, ctx.rng)
     for job in jobs:
         put_back(ctx, job, now + delay, str(err))
-    if isinstance(err, AuthFailed):
-        return STOP, "auth"
-    if isinstance(err, (ServerDown, Permanent)) or streak >= STASH_FAILURES_MAX:
-        return STOP, "stash"
-    return CONTINUE, ""
+    if isinstance(err, (AuthFailed, ServerDown, Permanent)) or state.stash_streak >= STASH_FAILURES_MAX:
+        state.stop_reason = StopReason.AUTH if isinstance(err, AuthFailed) else StopReason.STASH
+        state.stop_error = err
+        return Verdict.STOP
+    return Verdict.CONTINUE
 
 
 def run_batch(ctx: WorkerContext, pool: ThreadPoolExecutor, jobs: list[Any], summary: DrainSummary,
-              state: dict[str, Any]) -> str:
-    """Process one batch; returns CONTINUE, DOWN or STOP (then `state['why']` / `['error']`)."""
-    assert ctx.stats is not None and ctx.breaker is not None
+              state: _BatchState) -> Verdict:
+    """Process one batch: fan-out jobs first (they only admit scenes), then the scenes, fetched
+    from Stash in one request."""
     scene_jobs = [j for j in jobs if j.kind == "scene"]
     pending = [j for j in jobs if j.kind != "scene"] + scene_jobs
     by_id: dict[int, dict[str, Any]] = {}
@@ -131,19 +137,46 @@ def run_batch(ctx: WorkerContext, pool: ThreadPoolExecutor, jobs: list[Any], sum
             summary.processed += 1
         if scene_jobs:
             by_id = {int(s["id"]): s for s in ctx.stash.find_scenes([j.target_id for j in scene_jobs])}
-        state["stash_streak"] = 0
+        state.stash_streak = 0
     except SyncError as err:
-        state["stash_streak"] = state.get("stash_streak", 0) + 1
-        verdict, why = _stash_failure(ctx, pending, err, state["stash_streak"])
-        state.update(why=why, error=err)
-        return verdict
+        return _stash_failure(ctx, pending, err, state)
     return run_scenes(ctx, pool, scene_jobs, by_id, summary)
+
+
+def _stopped_by(ctx: WorkerContext, state: _BatchState, summary: DrainSummary) -> None:
+    """A batch said STOP: record why (Stash failure, the stop flag, or the error that stopped it)."""
+    err = state.stop_error or ctx.stop_error
+    if state.stop_reason != StopReason.NONE:
+        summary.stopped = state.stop_reason
+    elif ctx.stop.is_set() or err is None:
+        summary.stopped = StopReason.STOP
+    else:
+        summary.stopped = StopReason.for_error(err)
+    summary.message = str(err) if err is not None else ""
+    if summary.stopped in (StopReason.AUTH, StopReason.CONFIG, StopReason.STASH):
+        stashlog.error(f"Stopped syncing; queued jobs are kept. {summary.message}")
+
+
+def _idle_step(ctx: WorkerContext, summary: DrainSummary, stop_when_idle: bool, idle_since: float,
+               next_due: float | None) -> bool:
+    """Nothing is due: reconcile if scheduled, then sleep until the next due time or a poll.
+    Returns True when the drain should end (foreground: at once; background: after idle_s)."""
+    now = ctx.clock.now()
+    if stop_when_idle:
+        summary.stopped = StopReason.EMPTY
+        return True
+    maybe_reconcile(ctx)
+    soon = next_due is not None and next_due - now <= max(ctx.idle_s, EXIT_HORIZON_S)
+    if now - idle_since >= ctx.idle_s and not soon:
+        summary.stopped = StopReason.IDLE
+        return True
+    ctx.sleep(POLL_S if next_due is None else max(0.01, min(POLL_S, next_due - now)))
+    return False
 
 
 def _loop(ctx: WorkerContext, pool: ThreadPoolExecutor, summary: DrainSummary, stop_when_idle: bool,
           progress: Callable[[DrainSummary], None] | None) -> None:
-    assert ctx.stats is not None and ctx.breaker is not None
-    state: dict[str, Any] = {}
+    state = _BatchState()
     idle_since: float | None = None
     down_since: float | None = None
     last_beat = 0.0
@@ -155,23 +188,16 @@ def _loop(ctx: WorkerContext, pool: ThreadPoolExecutor, summary: DrainSummary, s
         if ctx.breaker.is_open:
             down_since = now if down_since is None else down_since
             if stop_when_idle or now - down_since >= ctx.outage_exit_s:
-                summary.stopped = "plex_down"  # jobs stay queued; the next hook or task starts a worker
-                break
+                summary.stopped = StopReason.PLEX_DOWN  # jobs stay queued; the next hook or task restarts
+                return
             _wait_for_breaker(ctx)
             continue
         down_since = None
-        jobs, nxt = ctx.queue.take_due(ctx.batch)
+        jobs, next_due = ctx.queue.take_due(ctx.batch)
         if not jobs:
-            if stop_when_idle:
-                summary.stopped = "empty"
-                break
             idle_since = now if idle_since is None else idle_since
-            maybe_reconcile(ctx)
-            soon = nxt is not None and nxt - now <= max(float(ctx.idle_s or 0), EXIT_HORIZON_S)
-            if now - idle_since >= float(ctx.idle_s or 0) and not soon:
-                summary.stopped = "idle"
-                break
-            ctx.sleep(POLL_S if nxt is None else max(0.01, min(POLL_S, nxt - now)))
+            if _idle_step(ctx, summary, stop_when_idle, idle_since, next_due):
+                return
             continue
         idle_since = None
         verdict = run_batch(ctx, pool, jobs, summary, state)
@@ -180,36 +206,25 @@ def _loop(ctx: WorkerContext, pool: ThreadPoolExecutor, summary: DrainSummary, s
         ctx.stats.flush()
         if progress is not None:
             progress(summary)
-        if verdict == STOP:
-            last = _last_error(ctx)
-            summary.stopped = state.get("why") or ("stop" if ctx.stop.is_set() else last.split(":", 1)[0])
-            err = state.get("error")
-            summary.message = str(err) if err else last.split(": ", 1)[-1]
-            if summary.stopped in ("auth", "config", "stash"):
-                stashlog.error(f"Stopped syncing; queued jobs are kept. {summary.message}")
-            break
-    else:
-        summary.stopped = summary.stopped or "stop"
+        if verdict == Verdict.STOP:
+            _stopped_by(ctx, state, summary)
+            return
+    summary.stopped = StopReason.STOP
 
 
 def drain(ctx: WorkerContext, stop_when_idle: bool = True,
           progress: Callable[[DrainSummary], None] | None = None) -> DrainSummary:
     """Drain due jobs. Foreground (`stop_when_idle`): return when nothing is due, or when Plex is
     down. Background: wait for work; return after `ctx.idle_s` with nothing due soon."""
-    assert ctx.stats is not None and ctx.breaker is not None
     handle.ensure_tables(ctx)
     summary = DrainSummary(base=dict(ctx.stats.run))
     ctx.stats.set(state="running", circuit=ctx.breaker.state)
     with ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="push") as pool:
         _loop(ctx, pool, summary, stop_when_idle, progress)
     _summary_from(ctx, summary)
-    if summary.stopped == "plex_down":
+    if summary.stopped == StopReason.PLEX_DOWN:
         summary.message = "Plex is unreachable; the remaining jobs stay queued and resume when it is back."
-    ctx.stats.set(state="idle" if summary.stopped in ("empty", "idle") else summary.stopped)
+    idle = summary.stopped in (StopReason.EMPTY, StopReason.IDLE)
+    ctx.stats.set(state="idle" if idle else str(summary.stopped))
     ctx.stats.flush()
     return summary
-
-
-def _last_error(ctx: WorkerContext) -> str:
-    assert ctx.stats is not None
-    return str(ctx.stats._gauges.get("last_error") or "")

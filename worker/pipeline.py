@@ -1,79 +1,91 @@
 """The scenes of one batch, with up to CONCURRENCY pushes in flight while Plex is healthy.
 
 Why overlap: a push is a few Plex round trips plus one Stash image fetch, mostly waiting on the
-network; two in flight hide that latency. Everything that touches SQLite (prepare, record, ack,
-routing) stays in this thread; only `handle.push_once` runs in the pool. When the pacer has
-slowed down or the circuit is not closed, one push at a time (Plex is struggling: don't pile on).
+network; two in flight hide that latency. Everything that touches SQLite (prepare, re-resolve,
+record, ack, routing) stays in this thread; only `handle.push_once` runs in the pool. When the
+pacer has slowed down or the circuit is not closed, one push at a time (don't pile on).
 """
 
 from __future__ import annotations
 
 import traceback
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Any
+from typing import Any, TypeVar
 
 from core import stashlog
 from core.errors import Permanent, SyncError, Transient
+from plex.writer import StaleLocation
 from worker import handle
 from worker.context import WorkerContext
-from worker.route import CONTINUE, STOP, put_back, route
+from worker.outcomes import SceneOutcome, Verdict
+from worker.route import put_back, route
 
 CONCURRENCY = 2
 INLINE_WRITE_RETRIES = 1  # a timed-out / 5xx write is retried at once (writes are idempotent)
-_COUNT = {handle.PUSHED: "done", handle.UNCHANGED: "skipped_unchanged", handle.EXCLUDED: "excluded"}
+T = TypeVar("T")
+
+
+class Settled(Exception):
+    """A main-thread step failed and the job was routed; carries the loop's verdict."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        super().__init__(verdict.value)
+        self.verdict = verdict
 
 
 def _limit(ctx: WorkerContext) -> int:
-    assert ctx.pacer is not None and ctx.breaker is not None
     return 1 if ctx.pacer.delay > 0 or ctx.breaker.is_open else CONCURRENCY
 
 
-def _guarded(ctx: WorkerContext, job: Any, fn: Any, *args: Any) -> Any:
-    """Run a main-thread step; SyncErrors are routed, bugs become Permanent (never a crash loop)."""
+def _guarded(ctx: WorkerContext, job: Any, fn: Callable[[], T]) -> T:
+    """Run a main-thread step; a SyncError is routed and a bug becomes Permanent (never a crash
+    loop) — either way the job is settled and Settled carries the verdict."""
     try:
-        return fn(*args)
+        return fn()
     except SyncError as err:
-        return ("verdict", route(ctx, job, err))
+        raise Settled(route(ctx, job, err)) from err
     except Exception as exc:
         stashlog.error(f"Unexpected error on {job.kind} {job.target_id}: {traceback.format_exc(limit=6)}")
-        return ("verdict", route(ctx, job, Permanent(f"unexpected error: {exc!r}")))
+        raise Settled(route(ctx, job, Permanent(f"unexpected error: {exc!r}"))) from exc
 
 
-def _start(ctx: WorkerContext, job: Any, scene: dict[str, Any] | None) -> handle.Prepared | str:
-    assert ctx.stats is not None
+def _start(ctx: WorkerContext, job: Any, scene: dict[str, Any] | None) -> handle.Prepared | Verdict:
+    """Settle a job that needs no push at once; return what must be pushed otherwise."""
     if scene is None:  # deleted in Stash
         handle.scene_gone(ctx, job.target_id)
-        ctx.queue.ack(job)
-        ctx.stats.add("deleted")
-        return CONTINUE
-    got = _guarded(ctx, job, handle.prepare, ctx, job, scene)
-    if isinstance(got, tuple):
-        return got[1]
+        got: handle.Prepared | SceneOutcome = SceneOutcome.DELETED
+    else:
+        try:
+            got = _guarded(ctx, job, lambda: handle.prepare(ctx, job, scene))
+        except Settled as settled:
+            return settled.verdict
     if isinstance(got, handle.Prepared):
         return got
     ctx.queue.ack(job)
-    ctx.stats.add(_COUNT[got])
-    return CONTINUE
+    ctx.stats.add(got.value)
+    return Verdict.CONTINUE
 
 
-def _complete(ctx: WorkerContext, prep: handle.Prepared, result: handle.PushResult) -> str | None:
+def _complete(ctx: WorkerContext, prep: handle.Prepared, result: handle.PushResult) -> Verdict | None:
     """Settle one finished push; returns a verdict, or None when the push must be submitted again."""
-    from plex.writer import StaleLocation
-
-    assert ctx.pacer is not None and ctx.stats is not None
     err = result.error
-    if err is None:
-        got = _guarded(ctx, prep.job, handle.finish, ctx, prep, result)
-        if isinstance(got, tuple):
-            return got[1]
-        ctx.breaker.record_success()  # type: ignore[union-attr]
-        ctx.queue.ack(prep.job)
-        ctx.stats.add("done")
-        return CONTINUE
-    if isinstance(err, StaleLocation) and not prep.relocated:
-        got = _guarded(ctx, prep.job, handle.relocate, ctx, prep)
-        return got[1] if isinstance(got, tuple) else None
+    try:
+        if err is None:
+            assert result.outcome is not None
+            outcome = result.outcome
+            _guarded(ctx, prep.job, lambda: handle.finish(ctx, prep, outcome, result.elapsed))
+            ctx.breaker.record_success()
+            ctx.queue.ack(prep.job)
+            ctx.stats.add(SceneOutcome.PUSHED.value)
+            return Verdict.CONTINUE
+        if isinstance(err, StaleLocation):
+            stale = err
+            if _guarded(ctx, prep.job, lambda: prep.push.recover(stale)):
+                return None
+    except Settled as settled:
+        return settled.verdict
     if isinstance(err, Transient):
         ctx.pacer.record(result.elapsed, ok=False)
         ctx.stats.set(pace_s=round(ctx.pacer.delay, 3), pace_slowdowns=ctx.pacer.slowdowns)
@@ -88,22 +100,21 @@ def _complete(ctx: WorkerContext, prep: handle.Prepared, result: handle.PushResu
 
 
 def run_scenes(ctx: WorkerContext, pool: ThreadPoolExecutor, jobs: list[Any],
-               by_id: dict[int, dict[str, Any]], summary: Any) -> str:
-    """Process the scene jobs of one batch; returns CONTINUE, DOWN or STOP. On DOWN/STOP the
-    pushes in flight are finished and settled, the jobs not started go back uncharged."""
-    assert ctx.pacer is not None
+               by_id: dict[int, dict[str, Any]], summary: Any) -> Verdict:
+    """Process the scene jobs of one batch. On DOWN/STOP the pushes in flight are finished and
+    settled, the jobs not started go back uncharged."""
     todo = deque(jobs)
     inflight: dict[Future[handle.PushResult], handle.Prepared] = {}
-    verdict = CONTINUE
+    verdict = Verdict.CONTINUE
 
     def submit(prep: handle.Prepared) -> None:
-        ctx.pacer.wait()  # type: ignore[union-attr]
-        inflight[pool.submit(handle.push_once, ctx, prep)] = prep
+        ctx.pacer.wait()
+        inflight[pool.submit(handle.push_once, prep)] = prep
 
     while todo or inflight:
-        while todo and verdict == CONTINUE and len(inflight) < _limit(ctx):
+        while todo and verdict == Verdict.CONTINUE and len(inflight) < _limit(ctx):
             if ctx.stop.is_set():
-                verdict = STOP
+                verdict = Verdict.STOP
                 break
             job = todo.popleft()
             got = _start(ctx, job, by_id.get(job.target_id))
@@ -111,21 +122,20 @@ def run_scenes(ctx: WorkerContext, pool: ThreadPoolExecutor, jobs: list[Any],
                 submit(got)
                 continue
             summary.processed += 1
-            if got != CONTINUE:
-                verdict = got
+            verdict = got
         if not inflight:
             break
         done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
         for fut in done:
             prep = inflight.pop(fut)
-            outcome = _complete(ctx, prep, fut.result())
-            if outcome is None:
+            settled = _complete(ctx, prep, fut.result())
+            if settled is None:
                 submit(prep)
                 continue
             summary.processed += 1
-            if outcome != CONTINUE and verdict == CONTINUE:
-                verdict = outcome
-        ctx.stats.maybe_flush()  # type: ignore[union-attr]
+            if verdict == Verdict.CONTINUE:
+                verdict = settled
+        ctx.stats.maybe_flush()
     now = ctx.clock.now()
     for job in todo:
         put_back(ctx, job, now, "worker stopped" if ctx.stop.is_set() else "not attempted")

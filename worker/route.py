@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from core import stashlog
 from core.errors import AuthFailed, ConfigError, NotInPlex, ServerDown, SyncError, Transient
+from sync_queue.jobs import Job
 from worker import handle
 from worker.context import WorkerContext
+from worker.outcomes import Verdict
 from worker.policy import backoff
 
-CONTINUE, DOWN, STOP = "continue", "down", "stop"
 NOT_FOUND_BASE_S = 300.0
 NOT_FOUND_CAP_S = 6 * 3600.0
 
@@ -32,58 +33,56 @@ def put_back(ctx: WorkerContext, job: object, due_at: float, error: str) -> None
     ctx.queue.retry_later(job, due_at, error)
 
 
-def dead_letter(ctx: WorkerContext, job: object, err: BaseException) -> None:
+def dead_letter(ctx: WorkerContext, job: Job, err: SyncError) -> None:
     from sync_queue.dlq import dead_letter as dlq
 
-    dlq(ctx.db, job, err, ctx.clock)  # type: ignore[arg-type]
-    assert ctx.stats is not None
-    ctx.stats.failed(getattr(err, "kind", "error"))
-    stashlog.warning(f"{job.kind} {job.target_id} moved to Failed Jobs ({getattr(err, 'kind', 'error')}): {err}")  # type: ignore[attr-defined]
+    dlq(ctx.db, job, err, ctx.clock)
+    ctx.stats.failed(err.kind)
+    stashlog.warning(f"{job.kind} {job.target_id} moved to Failed Jobs ({err.kind}): {err}")
 
 
-def route(ctx: WorkerContext, job: object, err: SyncError) -> str:
+def route(ctx: WorkerContext, job: Job, err: SyncError) -> Verdict:
     """Settle `job` after `err`; returns CONTINUE, DOWN (breaker open, stop the batch) or STOP."""
-    assert ctx.stats is not None and ctx.breaker is not None
     now = ctx.clock.now()
     s = ctx.settings
     ctx.stats.set(last_error=f"{err.kind}: {str(err)[:300]}")
     if isinstance(err, (AuthFailed, ConfigError)):
+        ctx.stop_error = err
         put_back(ctx, job, now, str(err))
         ctx.stats.failed(err.kind)
-        return STOP
+        return Verdict.STOP
     if isinstance(err, ServerDown):
         ctx.breaker.record_failure()
         ctx.stats.failed(err.kind)
         ctx.stats.set(circuit=ctx.breaker.state)
         ctx.drop_server()
         put_back(ctx, job, now, str(err))
-        return DOWN if ctx.breaker.is_open else CONTINUE
+        return Verdict.DOWN if ctx.breaker.is_open else Verdict.CONTINUE
     ctx.breaker.record_success()  # Plex answered, even if with an error
     if isinstance(err, NotInPlex):
         return _not_found(ctx, job, err)
     if isinstance(err, Transient):
-        attempts = job.attempts + 1  # type: ignore[attr-defined]
+        attempts = job.attempts + 1
         if attempts >= int(s.max_retries):
             dead_letter(ctx, job, err)
         else:
             ctx.stats.failed(err.kind)
             ctx.queue.retry_later(job, now + backoff(attempts, s.backoff_base_s, s.backoff_cap_s, ctx.rng), str(err))
-        return CONTINUE
+        return Verdict.CONTINUE
     dead_letter(ctx, job, err)  # Ambiguous, Permanent, anything else
-    return CONTINUE
+    return Verdict.CONTINUE
 
 
-def _not_found(ctx: WorkerContext, job: object, err: NotInPlex) -> str:
-    assert ctx.stats is not None
+def _not_found(ctx: WorkerContext, job: Job, err: NotInPlex) -> Verdict:
     s = ctx.settings
-    sid = int(job.target_id)  # type: ignore[attr-defined]
+    sid = int(job.target_id)
     if s.skip_not_found:
         ctx.queue.ack(job)
         ctx.stats.add("skipped_not_found")
         stashlog.info(f"Scene {sid} is not in Plex; skipped (skip_not_found is on): {err}")
-        return CONTINUE
+        return Verdict.CONTINUE
     now = ctx.clock.now()
-    if job.attempts == 0:  # type: ignore[attr-defined]  # a fresh admission starts a fresh window
+    if job.attempts == 0:  # a fresh admission starts a fresh window
         handle.forget_not_found(ctx, sid)
     first_seen, scanned = handle.not_found_since(ctx, sid)
     if not scanned and s.trigger_plex_scan and handle.request_scan(ctx, sid, err):
@@ -91,11 +90,11 @@ def _not_found(ctx: WorkerContext, job: object, err: NotInPlex) -> str:
     window = float(s.not_found_window_h) * 3600.0
     if now - first_seen >= window:
         dead_letter(ctx, job, err)
-        return CONTINUE
-    attempts = job.attempts + 1  # type: ignore[attr-defined]
+        return Verdict.CONTINUE
+    attempts = job.attempts + 1
     delay = max(60.0, backoff(attempts, max(NOT_FOUND_BASE_S, s.backoff_base_s),
                               max(NOT_FOUND_CAP_S, s.backoff_cap_s), ctx.rng))
     due = min(now + delay, first_seen + window)
     ctx.stats.failed(err.kind)
     ctx.queue.retry_later(job, due, str(err))
-    return CONTINUE
+    return Verdict.CONTINUE
