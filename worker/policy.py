@@ -87,15 +87,16 @@ class PacerConfig:
 
     min_threshold: float = 0.25
     factor: float = 5.0
-    step: float = 0.05
+    recovery: float = 0.5
     min_increase: float = 0.1
     max_delay: float = 5.0
     alpha: float = 0.1
 
 
 class Pacer:
-    """Adaptive pacing instead of a fixed sleep (AIMD): the delay between Plex writes doubles on
-    trouble (slow answer, busy, 5xx, timeout) and shrinks by a fixed step per healthy write."""
+    """Adaptive pacing instead of a fixed sleep: the delay between Plex writes doubles on trouble
+    (slow answer, busy, 5xx, timeout) and halves with every healthy write, so a burst of trouble
+    slows the worker at once and a few good answers (not a hundred) bring it back to full speed."""
 
     def __init__(self, clock: Clock, config: PacerConfig | None = None) -> None:
         self.clock = clock
@@ -129,4 +130,6 @@ class Pacer:
             self.slowdowns += 1
             return
         self.baseline = latency if self.baseline is None else (1 - cfg.alpha) * self.baseline + cfg.alpha * latency
-        self.delay = max(0.0, self.delay - cfg.step)
+        self.delay = self.delay * cfg.recovery
+        if self.delay < cfg.min_increase:
+            self.delay = 0.0
