@@ -76,3 +76,15 @@ class MissingDependency(SyncError):
     """A third-party package is not installed; the message gives the install command."""
 
     kind = "dependency"
+
+
+class Unavailable(ServerDown):
+    """The server is there but not serving: 5xx or 429 (often from a reverse proxy while Plex
+    restarts) or no answer within the read timeout. An outage of the server, not a failure of
+    the job: circuit breaker, no attempt charged. `retry_after` is the server's Retry-After (s)."""
+
+    kind = "unavailable"
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 
@@ -20,6 +21,7 @@ from core.errors import (
     ServerDown,
     SyncError,
     Transient,
+    Unavailable,
 )
 from core.redact import redact, register_secret
 from core.settings import WHERE, Settings
@@ -40,9 +42,43 @@ def disable_autoreload() -> None:
     plexapi.CONFIG.data.setdefault("plexapi", {})["autoreload"] = "false"
 
 
+RETRY_AFTER_MAX_S = 3600.0
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None when absent/bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(RETRY_AFTER_MAX_S, float(value))
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    import time
+
+    return max(0.0, min(RETRY_AFTER_MAX_S, when.timestamp() - time.time()))
+
+
+def _refuse_unavailable(response: requests.Response, *args: object, **kwargs: object) -> None:
+    """Response hook: a 5xx/429 answer is an outage of the server, raised before plexapi turns
+    it into a generic BadRequest and drops the Retry-After header with the response."""
+    status = response.status_code
+    if status >= 500 or status == 429:
+        wait = retry_after(response.headers.get("Retry-After"))
+        path = urlsplit(response.url).path
+        raise Unavailable(f"Plex (or a proxy in front of it) answered HTTP {status} for {path}"
+                          + (f"; it asks to retry after {wait:.0f} s" if wait is not None else ""), wait)
+
+
 def make_session(settings: Settings) -> requests.Session:
-    """One pooled session for every Plex request; TLS verification per setting."""
+    """One pooled session for every Plex request; TLS verification per setting; 5xx/429 answers
+    raise Unavailable (with the server's Retry-After)."""
     session = requests.Session()
+    session.hooks["response"].append(_refuse_unavailable)
     session.verify = bool(settings.plex_verify_tls)
     adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
     session.mount("http://", adapter)
@@ -86,8 +122,10 @@ def classify(exc: BaseException) -> SyncError:
     msg = redact(f"{type(exc).__name__}: {exc}")
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return ServerDown(f"Plex did not accept a connection in time: {msg}")
-    if isinstance(exc, (requests.exceptions.ReadTimeout, requests.exceptions.ChunkedEncodingError)):
-        return Transient(f"Plex did not answer in time: {msg}")
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return Unavailable(f"Plex accepted the connection but did not answer in time: {msg}")
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return Transient(f"Plex's answer was cut off: {msg}")
     if isinstance(exc, requests.exceptions.SSLError):
         return ConfigError(f"Plex TLS certificate was rejected: {msg}. For a self-signed certificate "
                            f"turn off 'Verify Plex TLS certificate' under {WHERE}.")
@@ -101,8 +139,10 @@ def classify(exc: BaseException) -> SyncError:
         return NotInPlex(f"Plex item not found (404): {msg}")
     if isinstance(exc, plex_exc.BadRequest):
         status = _status(exc)
-        if status is not None and (status >= 500 or status in (408, 429, 503)):
-            return Transient(f"Plex is busy or failing ({status}): {msg}")
+        if status is not None and (status >= 500 or status == 429):
+            return Unavailable(f"Plex is busy or failing ({status}): {msg}")
+        if status == 408:
+            return Transient(f"Plex timed out the request (408): {msg}")
         return Permanent(f"Plex refused the request ({status or 400}): {msg}")
     if isinstance(exc, ET.ParseError):
         return Transient(f"Plex sent an unreadable answer: {msg}")

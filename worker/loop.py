@@ -63,17 +63,24 @@ def _summary_from(ctx: WorkerContext, summary: DrainSummary) -> None:
     summary.failed = {k[len("failed_"):]: int(v) for k, v in run.items() if k.startswith("failed_") and v}
 
 
-def probe(ctx: WorkerContext) -> bool:
-    """One cheap request (GET /identity) to see whether Plex is back. Any HTTP answer counts."""
+def probe(ctx: WorkerContext) -> tuple[bool, float | None]:
+    """One cheap request (GET /identity) to see whether Plex is back: (serving?, Retry-After).
+    A 5xx/429 from a proxy in front of a restarting Plex is not "back"; a 401 is (the next
+    real request reports the token problem)."""
     import requests
+
+    from plex.client import retry_after
 
     s = ctx.settings
     try:
-        requests.get(s.plex_url + "/identity", headers={"X-Plex-Token": s.plex_token},
-                     timeout=(float(s.connect_timeout), float(s.read_timeout)), verify=bool(s.plex_verify_tls))
+        resp = requests.get(s.plex_url + "/identity", headers={"X-Plex-Token": s.plex_token},
+                            timeout=(float(s.connect_timeout), float(s.read_timeout)),
+                            verify=bool(s.plex_verify_tls))
     except requests.exceptions.RequestException:
-        return False
-    return True
+        return False, None
+    if resp.status_code >= 500 or resp.status_code == 429:
+        return False, retry_after(resp.headers.get("Retry-After"))
+    return True, None
 
 
 def _wait_for_breaker(ctx: WorkerContext) -> None:
@@ -83,11 +90,12 @@ def _wait_for_breaker(ctx: WorkerContext) -> None:
         return
     if ctx.breaker.allow():
         ctx.stats.add("probes")
-        if probe(ctx):
+        serving, wait_s = probe(ctx)
+        if serving:
             ctx.breaker.record_success()
             stashlog.info("Plex is reachable again; resuming the queue.")
         else:
-            ctx.breaker.record_failure()
+            ctx.breaker.record_failure(wait_s)
         ctx.stats.set(circuit=ctx.breaker.state)
         ctx.stats.flush()
 

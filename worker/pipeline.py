@@ -15,7 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
 
 from core import stashlog
-from core.errors import Permanent, SyncError, Transient
+from core.errors import Permanent, SyncError, Transient, Unavailable
 from plex.writer import StaleLocation
 from worker import handle
 from worker.context import WorkerContext
@@ -86,17 +86,26 @@ def _complete(ctx: WorkerContext, prep: handle.Prepared, result: handle.PushResu
                 return None
     except Settled as settled:
         return settled.verdict
-    if isinstance(err, Transient):
+    if isinstance(err, (Transient, Unavailable)):  # Plex struggling: slow the whole worker
         ctx.pacer.record(result.elapsed, ok=False)
         ctx.stats.set(pace_s=round(ctx.pacer.delay, 3), pace_slowdowns=ctx.pacer.slowdowns)
-        if prep.tries < INLINE_WRITE_RETRIES:
-            prep.tries += 1
-            ctx.stats.add("write_retries")
-            return None
+    if _retry_inline(ctx, prep, err):
+        prep.tries += 1
+        ctx.stats.add("write_retries")
+        return None
     if isinstance(err, SyncError):
         return route(ctx, prep.job, err)
     stashlog.error(f"Unexpected error pushing scene {prep.job.target_id}: {err!r}")
     return route(ctx, prep.job, Permanent(f"unexpected error: {err!r}"))
+
+
+def _retry_inline(ctx: WorkerContext, prep: handle.Prepared, err: BaseException) -> bool:
+    """Repeat a failed write once at once (it is idempotent and starts by re-reading the item):
+    for a passing fault or a single timeout — never when Plex asked us to wait (Retry-After)
+    or the circuit is open."""
+    if prep.tries >= INLINE_WRITE_RETRIES or ctx.breaker.is_open:
+        return False
+    return isinstance(err, Transient) or (isinstance(err, Unavailable) and err.retry_after is None)
 
 
 def run_scenes(ctx: WorkerContext, pool: ThreadPoolExecutor, jobs: list[Any],

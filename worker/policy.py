@@ -47,12 +47,16 @@ class CircuitBreaker:
         """Seconds between probes for the current open streak (deterministic: tests count probes)."""
         return min(self.cap, self.base * (2 ** max(0, min(self.opens - 1, 30))))
 
-    def record_failure(self) -> None:
+    def record_failure(self, retry_after: float | None = None) -> None:
+        """One more failure in a row. A server that says when to come back (Retry-After) opens
+        the circuit at once, and no probe goes out before that time."""
         self.failures += 1
-        if self.state == HALF_OPEN or (self.state == CLOSED and self.failures >= self.threshold):
+        if retry_after is not None or self.state == HALF_OPEN or (
+                self.state == CLOSED and self.failures >= self.threshold):
+            if self.state != OPEN:
+                self.opens += 1
             self.state = OPEN
-            self.opens += 1
-            self.next_probe_at = self.clock.now() + self.interval()
+            self.next_probe_at = self.clock.now() + max(self.interval(), retry_after or 0.0)
 
     def record_success(self) -> None:
         self.state = CLOSED

@@ -1,7 +1,8 @@
 """Where a failed job goes, decided by the error class alone (issue 5, error policy).
 
 transient → retry with full-jitter backoff, attempts counted, DLQ after max_retries;
-server down → circuit breaker, job put back WITHOUT charging an attempt (never dead-lettered);
+server down or unavailable (5xx/429/read timeout) → circuit breaker, job put back WITHOUT
+charging an attempt (never dead-lettered), Retry-After honoured;
 not in Plex → long backoff, one scan request, DLQ after the window (or skip);
 ambiguous / permanent → DLQ at once; auth / config → stop draining, job kept uncharged.
 """
@@ -9,7 +10,7 @@ ambiguous / permanent → DLQ at once; auth / config → stop draining, job kept
 from __future__ import annotations
 
 from core import stashlog
-from core.errors import AuthFailed, ConfigError, NotInPlex, ServerDown, SyncError, Transient
+from core.errors import AuthFailed, ConfigError, NotInPlex, ServerDown, SyncError, Transient, Unavailable
 from sync_queue.jobs import Job
 from worker import handle
 from worker.context import WorkerContext
@@ -51,12 +52,16 @@ def route(ctx: WorkerContext, job: Job, err: SyncError) -> Verdict:
         put_back(ctx, job, now, str(err))
         ctx.stats.failed(err.kind)
         return Verdict.STOP
-    if isinstance(err, ServerDown):
-        ctx.breaker.record_failure()
+    if isinstance(err, ServerDown):  # unreachable, or there but not serving (Unavailable)
+        ctx.breaker.record_failure(err.retry_after if isinstance(err, Unavailable) else None)
         ctx.stats.failed(err.kind)
         ctx.stats.set(circuit=ctx.breaker.state)
-        ctx.drop_server()
-        put_back(ctx, job, now, str(err))
+        wait_s = ctx.breaker.interval()
+        if isinstance(err, Unavailable):
+            wait_s = max(wait_s, err.retry_after or 0.0)
+        else:
+            ctx.drop_server()
+        put_back(ctx, job, now + wait_s, str(err))  # not retaken at once by this same drain
         return Verdict.DOWN if ctx.breaker.is_open else Verdict.CONTINUE
     ctx.breaker.record_success()  # Plex answered, even if with an error
     if isinstance(err, NotInPlex):

@@ -8,7 +8,7 @@ from typing import Any
 import plexapi
 import pytest
 
-from core.errors import AuthFailed, NotInPlex, Permanent, ServerDown, SyncError, Transient
+from core.errors import AuthFailed, NotInPlex, Permanent, ServerDown, SyncError, Transient, Unavailable
 from core.settings import Settings
 from plex.client import classify, connect, make_session, timeouts
 from plex.writer import Location, fetch_item, push
@@ -40,7 +40,8 @@ def _assert_redacted(err: SyncError) -> None:
     assert TOKEN not in str(err)
 
 
-@pytest.mark.parametrize("status,kind", [(500, Transient), (503, Transient), (400, Permanent),
+@pytest.mark.parametrize("status,kind", [(500, Unavailable), (503, Unavailable), (429, Unavailable),
+                                         (400, Permanent),
                                          (404, NotInPlex), (401, AuthFailed)])
 def test_status_classification(plex: PlexSandbox, server: Any, status: int, kind: type) -> None:
     rk = plex.add_item(OTHER, "/media/other/a.mp4")
@@ -71,7 +72,7 @@ def test_server_down_and_timeouts(plex: PlexSandbox, make_settings: Any, setting
     rk = plex.add_item(OTHER, "/media/other/a.mp4")
     plex.set_faults(hang=True)
     try:
-        with pytest.raises(Transient, match="in time"):
+        with pytest.raises(Unavailable, match="in time"):  # a hung Plex is an outage
             fetch_item(server, rk)
     finally:
         plex.set_faults()
@@ -97,7 +98,8 @@ def test_deleted_item_is_stale_location(plex: PlexSandbox, server: Any, settings
 def test_classify_plain_values() -> None:
     import requests
 
-    assert isinstance(classify(requests.exceptions.ReadTimeout("x")), Transient)
+    assert isinstance(classify(requests.exceptions.ReadTimeout("x")), Unavailable)
+    assert isinstance(classify(requests.exceptions.ChunkedEncodingError("cut")), Transient)
     assert isinstance(classify(requests.exceptions.ConnectionError("refused")), ServerDown)
     assert isinstance(classify(ValueError("odd")), Permanent)
     err = Transient("kept")

@@ -153,7 +153,7 @@ def test_stash_auth_failure_stops_and_keeps_jobs(tmp_path: Path, monkeypatch: py
         assert queue_numbers(w.data_dir)["waiting"] == len(ids) and dlq_count(w.data_dir) == 0
 
 
-def test_transient_errors_retry_with_backoff_then_dead_letter(world: World, consumer: Consumer) -> None:
+def test_server_errors_are_an_outage_never_a_failed_job(world: World, consumer: Consumer) -> None:
     warm, sid = sorted(world.rating_keys)[:2]
     world.admit_scenes([warm])
     ctx = world.make_context(consumer)
@@ -161,11 +161,29 @@ def test_transient_errors_retry_with_backoff_then_dead_letter(world: World, cons
     drain(ctx)  # connected and path index built while healthy
     world.admit_scenes([sid])
     world.plex.set_faults(error_status=500)
-    first = drain(ctx)
-    assert first.failed == {"transient": 1} and dlq_count(world.data_dir) == 0
-    assert ctx.pacer.delay > 0 and ctx.stats.run.get("write_retries") == 1
+    for _ in range(4):  # more rounds than max_retries: a 5xx is Plex's trouble, not the job's
+        summary = drain(ctx)
+        assert summary.failed == {"unavailable": 1} and dlq_count(world.data_dir) == 0
+        consumer.conn.execute("UPDATE ack_queue_jobs SET due_at = 0 WHERE status < 2")
+    assert ctx.pacer.delay > 0 and ctx.stats.run.get("write_retries") == 4
+    world.plex.clear_faults()
+    ctx.breaker.record_success()
+    assert drain(ctx).counts["done"] == 1 and world.wrong_scenes([sid]) == []
+
+
+def test_transient_errors_retry_with_backoff_then_dead_letter(world: World, consumer: Consumer) -> None:
+    from core.errors import Transient
+    from worker.route import route
+
+    world.admit_scenes([sorted(world.rating_keys)[0]])
+    ctx = world.make_context(consumer)
+    ctx.settings = ctx.settings.replace(max_retries=2)
+    jobs, _ = consumer.take_due(1)
+    route(ctx, jobs[0], Transient("Plex sent an unreadable answer"))
+    assert dlq_count(world.data_dir) == 0 and queue_numbers(world.data_dir)["waiting"] == 1
     consumer.conn.execute("UPDATE ack_queue_jobs SET due_at = 0 WHERE status < 2")
-    drain(ctx)
+    jobs, _ = consumer.take_due(1)
+    route(ctx, jobs[0], Transient("Plex sent an unreadable answer"))
     assert dlq_count(world.data_dir) == 1  # attempts reached max_retries
 
 
@@ -196,7 +214,7 @@ def test_retry_delay_follows_backoff_settings(world: World, consumer: Consumer, 
     ctx.settings = ctx.settings.replace(backoff_base_s=base, backoff_cap_s=cap, max_retries=5)
     ctx.rng = _UpperBound()  # full jitter drawn at its ceiling, so the delay IS the ceiling
     world.admit_scenes([sid])
-    world.plex.set_faults(error_status=500)
+    world.plex.set_faults(error_status=408)  # a charged transient failure (a 5xx is an outage)
     before = consumer.conn.execute("SELECT strftime('%s','now')").fetchone()[0]
     drain(ctx)
     (due,) = consumer.conn.execute("SELECT due_at FROM ack_queue_jobs WHERE status < 2").fetchone()
