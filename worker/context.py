@@ -36,7 +36,8 @@ class WorkerContext:
                  stop: threading.Event | None = None, batch: int = BATCH,
                  plex_connect: Callable[[Settings], Any] | None = None, breaker: CircuitBreaker | None = None,
                  pacer: Pacer | None = None, stats: WorkerStats | None = None, idle_s: float | None = None,
-                 outage_exit_s: float = OUTAGE_EXIT_S, reconcile: bool = True) -> None:
+                 outage_exit_s: float = OUTAGE_EXIT_S, reconcile: bool = True,
+                 stall_s: float | None = None) -> None:
         self.db = db
         self.data_dir = Path(data_dir)
         self.settings = settings
@@ -53,6 +54,7 @@ class WorkerContext:
         self.idle_s: float = float(settings.worker_idle_s) if idle_s is None else float(idle_s)
         self.outage_exit_s = float(outage_exit_s)
         self.reconcile = reconcile
+        self.stall_s = stall_s  # foreground only: stop when nothing settled for this long
         self.stop_error: SyncError | None = None  # the error that made a batch say STOP
         self._server: Any = None
         self._index: Any = None

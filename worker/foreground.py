@@ -17,6 +17,7 @@ from worker.outcomes import StopReason
 
 REPORT_EVERY_S = 5.0
 WATCH_POLL_S = 1.0
+STALL_MIN_S = 120.0
 
 
 class Reporter:
@@ -96,6 +97,7 @@ def _drain_here(stash_conn: StashConnection, consumer: Any, data_dir: Path, sett
         if refused.reason != StopReason.DISABLED:
             stashlog.error(f"Cannot process the queue: {refused.message}")
         return DrainSummary(stopped=refused.reason, message=refused.message)
+    ctx.stall_s = stall_limit(ctx.settings)
     try:
         reporter = Reporter(consumer.conn, clock, progress_cb)
         summary = drain(ctx, stop_when_idle=True, progress=reporter)
@@ -105,6 +107,29 @@ def _drain_here(stash_conn: StashConnection, consumer: Any, data_dir: Path, sett
         return summary
     finally:
         ctx.stash.close()
+
+
+def stall_limit(settings: Settings) -> float:
+    """How long Process Queue waits with nothing settled before it stops and says so: several
+    read timeouts (a hung Plex), never less than two minutes."""
+    return max(STALL_MIN_S, 4.0 * float(settings.read_timeout))
+
+
+def _watch_verdict(ws: dict[str, Any], remaining: int, quiet_s: float, limit_s: float) -> DrainSummary | None:
+    """While watching the background worker: a reason to stop watching, or None to go on."""
+    if ws.get("circuit") not in (None, "closed"):
+        return DrainSummary(stopped=StopReason.PLEX_DOWN, message="Plex is unreachable; the background worker "
+                            f"keeps {remaining} jobs and resumes when Plex is back.")
+    if ws.get("frozen"):
+        return DrainSummary(stopped=StopReason.WORKER_FROZEN, message=(
+            f"The background worker (pid {ws.get('pid')}) holds the queue but has not reported for "
+            f"{ws.get('heartbeat_age_s', 0):.0f} s: it looks frozen (stopped, or stuck on slow storage). "
+            f"{remaining} jobs stay queued; if it does not recover, end that process."))
+    if quiet_s >= limit_s:
+        return DrainSummary(stopped=StopReason.STALLED, message=(
+            f"The background worker settled nothing for {quiet_s:.0f} s; {remaining} jobs stay queued. "
+            "Run Queue Status to see its last error."))
+    return None
 
 
 def watch_background(stash_conn: StashConnection, data_dir: Path, settings: Settings | None,
@@ -122,18 +147,23 @@ def watch_background(stash_conn: StashConnection, data_dir: Path, settings: Sett
         reporter = Reporter(db, clock, progress_cb)
         start_done = int(worker_status(db, clock).get("done", 0))
         total = None
+        limit_s = stall_limit(settings) if settings is not None else STALL_MIN_S
+        last_done, progress_at = -1, clock.now()
         while stop is None or not stop.is_set():
             st = queue_status(db, clock)
             remaining = int(st["due_now"]) + int(st["in_progress"])
             ws = worker_status(db, clock)
             done = max(0, int(ws.get("done", 0)) - start_done)
+            if done != last_done:
+                last_done, progress_at = done, clock.now()
             total = max(total or 0, done + remaining)
             reporter.report(total - remaining, total)
             if remaining == 0:
                 break
-            if ws.get("circuit") not in (None, "closed"):
-                return DrainSummary(stopped=StopReason.PLEX_DOWN, message="Plex is unreachable; the background worker "
-                                    f"keeps {remaining} jobs and resumes when Plex is back.")
+            verdict = _watch_verdict(ws, remaining, clock.now() - progress_at, limit_s)
+            if verdict is not None:
+                (stashlog.warning if verdict.stopped.is_problem else stashlog.info)(verdict.message)
+                return verdict
             if not is_held_by_other(data_dir):  # the worker exited: finish the job here
                 return run_foreground(stash_conn, data_dir, settings, progress_cb, clock, stop, _watched=True)
             if isinstance(clock, SystemClock):

@@ -110,6 +110,7 @@ def maybe_reconcile(ctx: WorkerContext) -> bool:
         return False
     try:
         rctx = build_context(ctx.db, ctx.settings, ctx.stash, ctx.server(), ctx.clock)
+        rctx.progress = lambda seen: ctx.stats.maybe_flush()  # keep the heartbeat fresh: not "frozen"
         reconcile(rctx, ctx.settings.reconcile_scope)
     except SyncError as exc:
         stashlog.warning(f"Scheduled reconcile stopped: {exc}")
@@ -151,6 +152,10 @@ def run_batch(ctx: WorkerContext, pool: ThreadPoolExecutor, jobs: list[Any], sum
     return run_scenes(ctx, pool, scene_jobs, by_id, summary)
 
 
+def _last_error(ctx: WorkerContext) -> str:
+    return str(ctx.stats.gauge("last_error") or "none")
+
+
 def _stopped_by(ctx: WorkerContext, state: _BatchState, summary: DrainSummary) -> None:
     """A batch said STOP: record why (Stash failure, the stop flag, or the error that stopped it)."""
     err = state.stop_error or ctx.stop_error
@@ -188,11 +193,19 @@ def _loop(ctx: WorkerContext, pool: ThreadPoolExecutor, summary: DrainSummary, s
     idle_since: float | None = None
     down_since: float | None = None
     last_beat = 0.0
+    progress_at, settled = ctx.clock.now(), summary.processed
     while not ctx.stop.is_set():
         now = ctx.clock.now()
         if now - last_beat >= HEARTBEAT_S:
             ctx.stats.flush()
             last_beat = now
+        if summary.processed != settled:
+            progress_at, settled = now, summary.processed
+        elif ctx.stall_s is not None and now - progress_at >= ctx.stall_s:
+            summary.stopped = StopReason.STALLED
+            summary.message = (f"Nothing could be settled for {now - progress_at:.0f} s (Plex or Stash is not "
+                               f"answering); the remaining jobs stay queued. Last error: {_last_error(ctx)}")
+            return
         if ctx.breaker.is_open:
             down_since = now if down_since is None else down_since
             if stop_when_idle or now - down_since >= ctx.outage_exit_s:

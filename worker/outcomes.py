@@ -50,6 +50,8 @@ class StopReason(_Named):
     DISABLED = "disabled"    # the user switched syncing off
     BACKGROUND = "background"  # Process Queue watched the background worker instead
     DEPENDENCY = "dependency"  # a third-party package is missing
+    STALLED = "stalled"      # foreground: nothing settled for too long (a hung server)
+    WORKER_FROZEN = "worker_frozen"  # the background worker holds the lock but stopped reporting
 
     @classmethod
     def for_error(cls, err: SyncError) -> StopReason:

@@ -46,7 +46,7 @@ def route(ctx: WorkerContext, job: Job, err: SyncError) -> Verdict:
     """Settle `job` after `err`; returns CONTINUE, DOWN (breaker open, stop the batch) or STOP."""
     now = ctx.clock.now()
     s = ctx.settings
-    ctx.stats.set(last_error=f"{err.kind}: {str(err)[:300]}")
+    ctx.stats.set(last_error=f"{err.kind}: {str(err)[:300]}", last_error_at=now)
     if isinstance(err, (AuthFailed, ConfigError)):
         ctx.stop_error = err
         put_back(ctx, job, now, str(err))

@@ -53,6 +53,10 @@ class WorkerStats:
     def set(self, **gauges: Any) -> None:
         self._gauges.update(gauges)
 
+    def gauge(self, key: str) -> Any:
+        """The current value of a gauge set in this process (None when never set)."""
+        return self._gauges.get(key)
+
     def maybe_flush(self, every_s: float = 2.0) -> None:
         """Flush when the last flush is older than `every_s` (keeps the heartbeat fresh mid-batch)."""
         if self.clock.now() - self._flushed_at >= every_s:
@@ -109,11 +113,15 @@ def worker_status(conn: sqlite3.Connection, clock: Clock = SYSTEM_CLOCK) -> dict
     raw = read_stats(conn)
     count = float(raw.get("latency_count") or 0)
     heartbeat = raw.get("heartbeat")
-    running = (raw.get("state") not in ("stopped", None) and isinstance(heartbeat, (int, float))
-               and clock.now() - heartbeat < HEARTBEAT_STALE_S and _pid_alive(raw.get("pid")))
+    age = clock.now() - heartbeat if isinstance(heartbeat, (int, float)) else None
+    alive = raw.get("state") not in ("stopped", None) and _pid_alive(raw.get("pid"))
+    running = alive and age is not None and age < HEARTBEAT_STALE_S
+    frozen = alive and age is not None and age >= HEARTBEAT_STALE_S
     failed = {k[len("failed_"):]: int(v) for k, v in raw.items() if k.startswith("failed_")}
     return {
         "running": bool(running),
+        "frozen": bool(frozen),  # the process lives but stopped reporting (SIGSTOP, stuck storage)
+        "heartbeat_age_s": round(age, 1) if age is not None else None,
         "state": raw.get("state") or "never_ran",
         "pid": raw.get("pid"),
         "heartbeat": heartbeat,
@@ -127,4 +135,5 @@ def worker_status(conn: sqlite3.Connection, clock: Clock = SYSTEM_CLOCK) -> dict
         "circuit": raw.get("circuit", "closed"),
         "last_push_at": raw.get("last_push_at"),
         "last_error": raw.get("last_error"),
+        "last_error_at": raw.get("last_error_at"),
     }
