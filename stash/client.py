@@ -7,6 +7,7 @@ one HTTP request, counted in `requests_made` so tests and benchmarks can pin the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -22,6 +23,7 @@ BATCH_MAX = 100
 _AUTH_HINT = ("Stash refused the plugin's credentials (HTTP {status}). If Stash has a username/password, "
               "generate an API key under Settings › Security › Authentication so long runs survive "
               "session expiry, then run the task again; queued jobs are kept.")
+_MISSING_SCENE = re.compile(r"scene with id (\d+) not found")
 _BUSY_WORDS = ("database is locked", "busy", "timeout", "temporarily")
 
 
@@ -106,15 +108,35 @@ class StashClient:
 
     # -- scenes ----------------------------------------------------------------------------
     def find_scenes(self, ids: list[int] | list[str]) -> list[dict[str, Any]]:
-        """The scenes for up to BATCH_MAX ids in ONE request; ids Stash no longer has are absent."""
-        ids = [str(i) for i in ids]
-        if not ids:
-            return []
-        if len(ids) > BATCH_MAX:
-            raise ValueError(f"find_scenes takes at most {BATCH_MAX} ids, got {len(ids)}")
-        data = self.query(queries.FIND_SCENES_BY_IDS,
-                          {"ids": ids, "filter": {"per_page": len(ids), "page": 1}})
-        return list((data.get("findScenes") or {}).get("scenes") or [])
+        """The scenes for up to BATCH_MAX ids; ids Stash no longer has are absent from the result.
+
+        Real Stash fails the WHOLE query when one id is missing ("scene with id N not found")
+        or repeated, so ids are de-duplicated first and a missing one is dropped and the rest
+        asked again: one extra request per scene deleted since its job was queued. Should the
+        message ever read differently, halving the batch still isolates the missing ids."""
+        wanted = list(dict.fromkeys(str(int(i)) for i in ids))
+        if len(wanted) > BATCH_MAX:
+            raise ValueError(f"find_scenes takes at most {BATCH_MAX} ids, got {len(wanted)}")
+        return self._find_present(wanted)
+
+    def _find_present(self, wanted: list[str]) -> list[dict[str, Any]]:
+        while wanted:
+            try:
+                data = self.query(queries.FIND_SCENES_BY_IDS,
+                                  {"ids": wanted, "filter": {"per_page": len(wanted), "page": 1}})
+                return list((data.get("findScenes") or {}).get("scenes") or [])
+            except Permanent as exc:
+                if "not found" not in str(exc):
+                    raise
+                named = _MISSING_SCENE.search(str(exc))
+                if named and named.group(1) in wanted:
+                    wanted = [i for i in wanted if i != named.group(1)]
+                elif len(wanted) == 1:
+                    return []
+                else:
+                    half = len(wanted) // 2
+                    return self._find_present(wanted[:half]) + self._find_present(wanted[half:])
+        return []
 
     def iter_scenes(self, updated_after: str | None = None, page_size: int = 1000) -> Iterator[dict[str, Any]]:
         """Stream every scene (or those with updated_at > `updated_after`, compared as Stash's own

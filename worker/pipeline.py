@@ -53,7 +53,9 @@ def _guarded(ctx: WorkerContext, job: Any, fn: Callable[[], T]) -> T:
 
 def _start(ctx: WorkerContext, job: Any, scene: dict[str, Any] | None) -> handle.Prepared | Verdict:
     """Settle a job that needs no push at once; return what must be pushed otherwise."""
-    if scene is None:  # deleted in Stash
+    if scene is None:  # deleted (or merged away) in Stash, maybe without a hook reaching us
+        stashlog.info(f"Scene {job.target_id} no longer exists in Stash: its job is dropped and its sync "
+                      "record forgotten (Plex is not touched).")
         handle.scene_gone(ctx, job.target_id)
         got: handle.Prepared | SceneOutcome = SceneOutcome.DELETED
     else:

@@ -63,21 +63,53 @@ def find_scene(_root: Any, info: Any, id: str | None = None, checksum: str | Non
 @_filter_error
 def find_scenes(_root: Any, info: Any, scene_filter: dict | None = None, scene_ids: list[int] | None = None,
                 ids: list[str] | None = None, filter: dict | None = None) -> dict:
+    """Real Stash: non-empty ids (or legacy scene_ids) are looked up directly, in request order,
+    ignoring scene_filter and filter, and ONE missing or repeated id fails the whole query;
+    an empty list is no list at all (the first page of every scene)."""
     ctx: Ctx = info.context
     world = ctx.world
     with world.lock:
-        pred = filters.scene_pred(scene_filter, world)
-        wanted = ids if ids is not None else scene_ids
-        if wanted is not None:
-            keys = dict.fromkeys(_int_or_none(i) for i in wanted)  # SQL `id IN (...)`: no duplicates
-            objs = [world.scenes[k] for k in keys if k in world.scenes]
+        if ids:
+            page = _scenes_by_id(world, _checked_ids(ids))
+            count = len(page)
+        elif scene_ids:
+            page = _scenes_by_id(world, [int(i) for i in scene_ids])
+            count = len(page)
         else:
-            objs = list(world.scenes.values())
-        count, page = filters.query(objs, pred, filter, world, "title", filters.scene_text(world))
+            pred = filters.scene_pred(scene_filter, world)
+            count, page = filters.query(list(world.scenes.values()), pred, filter, world, "title",
+                                        filters.scene_text(world))
         totals = (sum(world.files[f].duration for s in page for f in s.file_ids[:1] if f in world.files),
                   float(sum(world.files[f].size for s in page for f in s.file_ids[:1] if f in world.files)))
         views = [scene_view(ctx, s) for s in page]
     return {"count": count, "duration": totals[0], "filesize": totals[1], "scenes": views}
+
+
+def _checked_ids(ids: list[str]) -> list[int]:
+    """Stash's handleIDList: repeats (compared as strings) and non-numbers fail the query."""
+    seen: set[str] = set()
+    out: list[int] = []
+    for raw in ids:
+        if raw in seen:
+            raise GraphQLError(f"validating ids: duplicate id found: {raw}")
+        seen.add(raw)
+        value = _int_or_none(raw)
+        if value is None:
+            raise GraphQLError(f'converting ids: strconv.Atoi: parsing "{raw}": invalid syntax')
+        out.append(value)
+    return out
+
+
+def _scenes_by_id(world: Any, wanted: list[int]) -> list[Any]:
+    """FindMany: request order; the first id without a scene fails the whole call (a repeated
+    legacy scene_id leaves its second slot empty, so it fails the same way)."""
+    found: list[Any] = []
+    for position, sid in enumerate(wanted):
+        scene = world.scenes.get(sid)
+        if scene is None or sid in wanted[:position]:
+            raise GraphQLError(f"scene with id {sid} not found")
+        found.append(scene)
+    return found
 
 
 def _finder(table: str, view: Any, plural: str, filter_arg: str) -> Any:
@@ -87,14 +119,22 @@ def _finder(table: str, view: Any, plural: str, filter_arg: str) -> Any:
         world = ctx.world
         with world.lock:
             objs = getattr(world, table)
-            wanted = ids if ids is not None else kw.get("performer_ids")
-            items = ([objs[i] for i in dict.fromkeys(_int_or_none(x) for x in wanted) if i in objs]
-                     if wanted is not None
-                     else list(objs.values()))
-            count, page = filters.query(items, filters.named_pred(kw.get(filter_arg), world), filter, world, "name")
+            wanted = ids or kw.get("performer_ids")
+            if wanted:  # like findScenes: request order, filters ignored, one missing id fails all
+                page = [_one_by_id(objs, i, table) for i in _checked_ids([str(x) for x in wanted])]
+                count = len(page)
+            else:
+                count, page = filters.query(list(objs.values()), filters.named_pred(kw.get(filter_arg), world),
+                                            filter, world, "name")
             out = [view(ctx, o.id) for o in page]
         return {"count": count, plural: out}
     return resolve
+
+
+def _one_by_id(objs: dict[int, Any], oid: int, table: str) -> Any:
+    if oid not in objs:
+        raise GraphQLError(f"{table.rstrip('s')} with id {oid} not found")
+    return objs[oid]
 
 
 def _getter(table: str, view: Any) -> Any:

@@ -42,11 +42,29 @@ def test_per_page_minus_one_returns_everything(box: StashSandbox) -> None:
     assert stamps == sorted(stamps, reverse=True)
 
 
-def test_ids_and_legacy_scene_ids(box: StashSandbox) -> None:
-    res = find(box, d.FIND_SCENES, ids=["5", "3", "999999", "3"], filter={"per_page": -1, "sort": "id"})
-    assert [s["id"] for s in res["scenes"]] == ["3", "5"]
-    legacy = data(box.graphql(d.FIND_SCENES_LEGACY_IDS, {"scene_ids": [7, 8]}))["findScenes"]
-    assert sorted(s["id"] for s in legacy["scenes"]) == ["7", "8"]
+def test_ids_are_looked_up_in_request_order_ignoring_filter_and_paging(box: StashSandbox) -> None:
+    """stashapp/stash internal/api/resolver_query_find_scene.go (ids branch) and
+    pkg/sqlite/scene.go FindMany: request order, filter/paging/sort ignored."""
+    res = find(box, d.FIND_SCENES, ids=["5", "3", "9"], filter={"per_page": 1, "sort": "title"})
+    assert [s["id"] for s in res["scenes"]] == ["5", "3", "9"] and res["count"] == 3
+    legacy = data(box.graphql(d.FIND_SCENES_LEGACY_IDS, {"scene_ids": [8, 7]}))["findScenes"]
+    assert [s["id"] for s in legacy["scenes"]] == ["8", "7"]
+
+
+@pytest.mark.parametrize(("ids", "message"), [
+    (["5", "999999", "3"], "scene with id 999999 not found"),
+    (["5", "3", "5"], "validating ids: duplicate id found: 5"),
+    (["5", "x"], 'converting ids: strconv.Atoi: parsing "x": invalid syntax'),
+])
+def test_one_missing_or_repeated_id_fails_the_whole_query(box: StashSandbox, ids: list[str], message: str) -> None:
+    result = box.graphql(d.FIND_SCENES, {"ids": ids})
+    assert result["data"] is None and [e["message"] for e in result["errors"]] == [message]
+
+
+def test_an_empty_id_list_is_no_id_list(box: StashSandbox) -> None:
+    """len(ids) > 0 decides the branch: [] returns the first page of every scene."""
+    res = find(box, d.FIND_SCENES, ids=[])
+    assert res["count"] == len(box.data.scenes) and len(res["scenes"]) == 25
 
 
 def test_find_scene_by_id_and_missing(box: StashSandbox) -> None:

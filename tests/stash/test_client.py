@@ -52,10 +52,16 @@ def test_find_scenes_is_one_request_with_explicit_fields(stash: StashSandbox) ->
 
 
 def test_find_scenes_drops_missing_ids_and_refuses_oversized_batches(stash: StashSandbox) -> None:
+    """Real Stash fails the whole findScenes(ids) when one id is missing or repeated: the client
+    de-duplicates, drops each missing id and asks again for the rest."""
     client = client_for(stash)
-    existing = sorted(stash.data.scenes)[0]
-    assert [s["id"] for s in client.find_scenes([existing, 999_999])] == [str(existing)]
-    assert client.find_scenes([]) == [] and client.requests_made == 1
+    first, second = sorted(stash.data.scenes)[:2]
+    got = client.find_scenes([first, 999_999, second, first, 888_888])
+    assert sorted(int(s["id"]) for s in got) == [first, second]
+    assert client.requests_made == 3  # one per missing id, then the batch that succeeds
+    assert client.find_scenes([999_999]) == []
+    before = client.requests_made
+    assert client.find_scenes([]) == [] and client.requests_made == before  # never `ids: []`
     with pytest.raises(ValueError):
         client.find_scenes(list(range(BATCH_MAX + 1)))
 
