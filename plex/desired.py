@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.settings import Settings, split_list
-from plex.text import MAX_TAG, clean_line, clean_multiline, fold, unique
+from plex.text import MAX_TAG, clean_line, clean_multiline, fit_url_bytes, fold, unique
 
 FIELD_GROUPS: dict[str, tuple[str, ...]] = {
     "title": ("title",),
@@ -54,6 +54,7 @@ class DesiredState:
     art_url: str | None
     fingerprints: dict[str, str] = field(default_factory=dict)
     content_fp: str = ""
+    notes: tuple[str, ...] = ()  # what had to be adapted for Plex, for the log (e.g. a shortened summary)
 
 
 def fingerprint(group: str, value: Any) -> str:
@@ -177,14 +178,19 @@ def desired_state(scene: dict[str, Any], settings: Settings) -> DesiredState | N
     rating: float | None = None
     photos: dict[str, str] = {}
     managed: set[str] = set()
+    notes: list[str] = []
     if settings.sync_master:
         title = render_title(settings.title_template, scene)
         if title:
             fields["title"] = title
             managed.add("title")
         if settings.sync_summary:
-            fields["summary"] = clean_multiline(scene.get("details"))
+            details = clean_multiline(scene.get("details"))
+            fields["summary"] = fit_url_bytes(details)
             managed.add("summary")
+            if fields["summary"] != details:
+                notes.append(f"its details ({len(str(scene.get('details'))):,} characters) are too long for one Plex request: "
+                             f"the Plex summary gets the first {len(fields['summary']) - 1:,}")
         if settings.sync_studio:
             fields["studio"] = _name(scene.get("studio"))
             managed.add("studio")
@@ -219,7 +225,7 @@ def desired_state(scene: dict[str, Any], settings: Settings) -> DesiredState | N
     art = screenshot if settings.sync_background else None
     fps = _fingerprints(fields, tags, rating, photos, poster, art, managed)
     content = fingerprint("content", sorted(fps.items()))
-    return DesiredState(fields, tags, rating, photos, poster, art, fps, content)
+    return DesiredState(fields, tags, rating, photos, poster, art, fps, content, tuple(notes))
 
 
 def _fingerprints(fields: dict[str, str], tags: dict[str, tuple[str, ...]], rating: float | None,

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import quote
 
 # Plex-safe lengths (characters). Plex's columns are TEXT, but its UI and agents assume short
 # single-line values; summaries of tens of KB make the web client sluggish.
 MAX_LINE = 255
 MAX_SUMMARY = 15_000
 MAX_TAG = 255
+MAX_SUMMARY_URL_BYTES = 7_000
+"""Plex edits travel in the URL, and the reverse proxies users put in front of Plex refuse
+request lines over 8 KiB (nginx, Apache); a summary gets at most this many percent-encoded
+bytes, which lets it travel alone in one edit request under that bound."""
 
 _SPACES = re.compile(r"[ \t]+")
 _LINE_SPACES = re.compile(r"\s+")
@@ -69,3 +74,23 @@ def unique(names: list[str]) -> list[str]:
             seen.add(key)
             out.append(name)
     return out
+
+
+def url_bytes(text: str) -> int:
+    """Length of `text` percent-encoded as plexapi encodes edit values."""
+    return len(quote(text, safe=""))
+
+
+def fit_url_bytes(text: str, limit: int = MAX_SUMMARY_URL_BYTES) -> str:
+    """`text` cut at a character boundary (with "…") so its encoded form fits `limit` bytes.
+    CJK text costs 9 bytes a character and emoji 12, so 15,000 of them need trimming."""
+    if url_bytes(text) <= limit:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:  # the longest prefix whose trimmed form still fits
+        mid = (lo + hi + 1) // 2
+        if url_bytes(text[:mid].rstrip() + "…") <= limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo].rstrip() + "…"

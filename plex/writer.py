@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core import stashlog
-from core.errors import NotInPlex, SyncError, Transient
+from core.errors import NotInPlex, Permanent, SyncError, Transient
 from core.settings import Settings
 from plex.client import classify
 from plex.desired import DesiredState
@@ -72,10 +72,46 @@ def fetch_item(server: Any, rating_key: str) -> ItemState:
     return item
 
 
+MAX_EDIT_URL_BYTES = 7_600
+"""Path and query of one edit request, kept under the 8 KiB request line that common reverse
+proxies accept (the Plex URL's own path prefix is added on top: leave it room)."""
+
+
 def edit_query(section_id: str, rating_key: str, params: dict[str, str]) -> str:
-    """The section edit URL for one item, encoded exactly as plexapi encodes its edits."""
-    args = {"type": "1", "id": str(rating_key), **params}
-    return f"/library/sections/{section_id}/all{plex_utils.joinArgs(args)}"
+    """The section edit URL for ONE item, encoded exactly as plexapi encodes its edits.
+
+    Refuses anything but a plain numeric item id: an edit without `id` may apply to every
+    item of the section, so the writer is made unable to send one."""
+    rk, section = str(rating_key), str(section_id)
+    if not (rk.isascii() and rk.isdigit() and section.isascii() and section.isdigit()):
+        raise Permanent(f"refusing a Plex edit without a valid item id (section {section!r}, item {rk!r})")
+    args = {**params, "type": "1", "id": rk}
+    return f"/library/sections/{section}/all{plex_utils.joinArgs(args)}"
+
+
+def _param_group(key: str) -> str:
+    """Parameters that must travel together: a field with its lock, a tag kind's list with its
+    removals and lock (splitting an indexed list would let one request replace the other)."""
+    return key.split("[", 1)[0].split(".", 1)[0]
+
+
+def edit_queries(section_id: str, rating_key: str, params: dict[str, str]) -> list[str]:
+    """One edit URL, or several when one would be too long for a proxy (each group whole)."""
+    whole = edit_query(section_id, rating_key, params)
+    if len(whole) <= MAX_EDIT_URL_BYTES:
+        return [whole]
+    groups: dict[str, dict[str, str]] = {}
+    for key, value in params.items():
+        groups.setdefault(_param_group(key), {})[key] = value
+    batches: list[dict[str, str]] = []
+    for group in sorted(groups.values(), key=lambda g: -len(edit_query(section_id, rating_key, g))):
+        for batch in batches:
+            if len(edit_query(section_id, rating_key, {**batch, **group})) <= MAX_EDIT_URL_BYTES:
+                batch.update(group)
+                break
+        else:
+            batches.append(dict(group))
+    return [edit_query(section_id, rating_key, batch) for batch in batches]
 
 
 def _unchanged(record: Any, desired: DesiredState, location: Location) -> bool:
@@ -134,9 +170,9 @@ def push(server: Any, location: Location, desired: DesiredState, record: Any, se
         if IMAGE_LOCK[kind] not in item.locked and (kind in uploaded or (
                 (desired.poster_url if kind == "poster" else desired.art_url) and image_fps.get(kind))):
             params[f"{IMAGE_LOCK[kind]}.locked"] = "1"
-    if params:
+    for url in edit_queries(section_id, item.rating_key, params) if params else []:
         try:
-            _query(server, edit_query(section_id, item.rating_key, params), method="put")
+            _query(server, url, method="put")
         except NotInPlex as exc:
             raise StaleLocation(f"Plex item {item.rating_key} vanished during the edit: {exc}") from exc
         requests += 1
@@ -146,6 +182,8 @@ def push(server: Any, location: Location, desired: DesiredState, record: Any, se
                method="put")
         requests += 1
     changed = tuple(plan.changed + uploaded)
+    for note in desired.notes if changed else ():
+        stashlog.info(f"Plex item {item.rating_key}: {note}")
     if changed:
         stashlog.debug(f"Plex item {item.rating_key}: updated {', '.join(changed)} in {requests} requests")
     return PushOutcome(plan.owned_tags, image_fps, requests, changed)
