@@ -23,6 +23,9 @@ from plex.item import ItemState, Tag
 from plex.text import fold
 
 IMAGE_LOCK = {"poster": "thumb", "art": "art"}
+NO_IMAGE = "none"
+"""image_fps value for "pushed without this image": Stash had no real cover yet. Such a scene
+tries again whenever it is pushed, and reconcile knows which scenes still need theirs."""
 RATING_EPS = 0.05
 
 
@@ -124,7 +127,8 @@ def _plan_images(plan: EditPlan, item: ItemState, desired: DesiredState, record:
     for kind, url in (("poster", desired.poster_url), ("art", desired.art_url)):
         if not url:
             continue
-        if record is None or fps.get(kind) != desired.fingerprints.get(kind) or not image_fps.get(kind):
+        if record is None or fps.get(kind) != desired.fingerprints.get(kind) or \
+                image_fps.get(kind) in (None, "", NO_IMAGE):
             plan.images.append(kind)
 
 

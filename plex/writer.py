@@ -20,7 +20,7 @@ from plex.client import classify
 from plex.desired import DesiredState
 from plex.item import ItemState, parse_item
 from plex.pathmap import norm_path
-from plex.plan import IMAGE_LOCK, EditPlan, plan_edits
+from plex.plan import IMAGE_LOCK, NO_IMAGE, EditPlan, plan_edits
 
 try:
     from plexapi import utils as plex_utils
@@ -119,6 +119,15 @@ def _unchanged(record: Any, desired: DesiredState, location: Location) -> bool:
             and str(getattr(record, "rating_key", "")) == str(location.rating_key))
 
 
+_RASTER_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
+
+
+def is_raster_image(data: bytes) -> bool:
+    """JPEG, PNG, GIF or WebP bytes: what Plex shows as a poster. Stash's placeholder for a scene
+    without a cover is an SVG, and an unauthenticated image request gets an HTML page."""
+    return data.startswith(_RASTER_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
 def _upload_images(server: Any, item: ItemState, plan: EditPlan, desired: DesiredState, record: Any,
                    fetch_image: Callable[[str], bytes]) -> tuple[dict[str, str], list[str]]:
     image_fps = dict(getattr(record, "image_fps", None) or {})
@@ -133,8 +142,12 @@ def _upload_images(server: Any, item: ItemState, plan: EditPlan, desired: Desire
             raise
         except Exception as exc:
             raise Transient(f"Could not fetch the {kind} image from Stash: {exc}") from exc
-        if not data:
-            continue  # Stash has only its default image: never upload that (LESSONS 14)
+        if not is_raster_image(data):  # Stash's default SVG, a login page, an empty body
+            if data:
+                stashlog.debug(f"Plex item {item.rating_key}: the {kind} from Stash is not a picture Plex "
+                               f"can show ({data[:12]!r}…); not uploaded")
+            image_fps[kind] = NO_IMAGE
+            continue
         digest = hashlib.sha1(data).hexdigest()
         has_image = bool(item.thumb if kind == "poster" else item.art)
         if digest == image_fps.get(kind) and has_image:
@@ -167,8 +180,9 @@ def push(server: Any, location: Location, desired: DesiredState, record: Any, se
     requests += len(uploaded)
     params = dict(plan.params)
     for kind in ("poster", "art"):
+        ours = image_fps.get(kind) not in (None, "", NO_IMAGE)  # a real image of ours is there
         if IMAGE_LOCK[kind] not in item.locked and (kind in uploaded or (
-                (desired.poster_url if kind == "poster" else desired.art_url) and image_fps.get(kind))):
+                (desired.poster_url if kind == "poster" else desired.art_url) and ours)):
             params[f"{IMAGE_LOCK[kind]}.locked"] = "1"
     for url in edit_queries(section_id, item.rating_key, params) if params else []:
         try:

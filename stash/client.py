@@ -204,7 +204,8 @@ class StashClient:
 
     def fetch_image(self, url: str) -> bytes:
         """Image bytes from Stash, with the Stash credentials (only ever sent to the Stash host).
-        Returns b"" for a Stash placeholder image (`default=true`): nothing worth uploading."""
+        Returns b"" for a Stash placeholder (`default=true`, or the SVG Stash serves for a scene
+        without a cover): nothing worth uploading."""
         target = self.image_url(url)
         if target is None:
             return b""
@@ -215,6 +216,9 @@ class StashClient:
             raise Transient(f"Stash has no image at {urlsplit(target).path} yet (HTTP 404)")
         if resp.status_code >= 400:
             raise Permanent(f"Stash answered HTTP {resp.status_code} for image {urlsplit(target).path}")
+        kind = resp.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+        if kind == "image/svg+xml" or (kind and not kind.startswith("image/")):
+            return b""  # Stash's placeholder (scene.svg) or not an image at all: nothing to upload
         return resp.content
 
     def close(self) -> None:

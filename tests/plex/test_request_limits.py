@@ -72,3 +72,32 @@ def test_a_15000_character_japanese_summary_reaches_plex(plex: PlexSandbox, serv
     assert all(len(r["path"]) + len(r.get("query") or "") < 8_000 for r in plex.requests())
     again = sync_scene(server, index, sc, desired, record_from(1, desired, location, outcome), settings, images)
     assert again[1].requests == 0  # the shortened summary is stable: no re-push, no drift
+
+
+SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"></svg>'
+
+
+@pytest.mark.parametrize("body", [SVG, b"<!DOCTYPE html><html>login</html>", b""])
+def test_a_scene_without_a_real_cover_uploads_nothing_and_says_so(plex: PlexSandbox, server: Any, index: Any,
+                                                                  settings: Settings, images: Images,
+                                                                  body: bytes) -> None:
+    """Real Stash serves scene.svg for a scene without a cover (never default=true on screenshots);
+    Plex gets no placeholder as a poster, the record marks the poster missing and the next push
+    of the scene tries again."""
+    from plex.plan import NO_IMAGE
+
+    rk = plex.add_item(OTHER, "/media/other/site/scene1.mp4")
+    sc = scene()
+    desired = desired_state(sc, settings)
+    assert desired is not None and desired.poster_url
+    images.override[desired.poster_url] = body
+    location, outcome = sync_scene(server, index, sc, desired, None, settings, images)
+    assert outcome.image_fps["poster"] == NO_IMAGE
+    assert not [r for r in plex.requests() if r["path"].endswith("/posters")]
+    assert "thumb" not in plex.item_state(rk).get("locked", [])
+    record = record_from(1, desired, location, outcome)
+    del images.override[desired.poster_url]  # the cover was generated meanwhile
+    edited = desired_state(scene(title="Renamed"), settings)
+    assert edited is not None
+    _, second = sync_scene(server, index, scene(title="Renamed"), edited, record, settings, images)
+    assert "poster" in second.changed and second.image_fps["poster"] not in (NO_IMAGE, "")
