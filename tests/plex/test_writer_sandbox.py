@@ -147,7 +147,7 @@ def test_default_cover_bytes_never_uploaded(plex: PlexSandbox, server: Any, inde
     plex.clear_requests()
     _, _, rec = _sync(plex, server, index, settings, images, sc)
     assert [m for m, _ in api_requests(plex)] == ["GET", "PUT"]
-    assert plex.item_state(rk)["poster"] is None and "poster" not in rec.image_fps
+    assert plex.item_state(rk)["poster"] is None and rec.image_fps.get("poster") == "none"  # marked missing
 
 
 def test_plexapi_reads_back_what_we_wrote(plex: PlexSandbox, server: Any, index: Any, settings: Settings,
