@@ -23,6 +23,8 @@ BATCH_MAX = 100
 _AUTH_HINT = ("Stash refused the plugin's credentials (HTTP {status}). If Stash has a username/password, "
               "generate an API key under Settings › Security › Authentication so long runs survive "
               "session expiry, then run the task again; queued jobs are kept.")
+_IMAGE_ROUTE = re.compile(r"/(?:scene|performer|studio|tag|group|movie)/\d+/"
+                          r"(?:screenshot|image|frontimage|backimage|preview|webp)(?=$|/)")
 _MISSING_SCENE = re.compile(r"scene with id (\d+) not found")
 _BUSY_WORDS = ("database is locked", "busy", "timeout", "temporarily")
 
@@ -192,12 +194,15 @@ class StashClient:
 
     # -- images ----------------------------------------------------------------------------
     def image_url(self, url: str) -> str | None:
-        """`url` rebuilt on the Stash connection (the host Stash put in it may be unreachable from
-        here); None for Stash's placeholder images (`default=true`)."""
+        """`url` rebuilt on the Stash connection; None for Stash's placeholder images
+        (`default=true`). Stash builds image URLs from its external host or the request's host,
+        plus any reverse-proxy prefix (`https://nas.example/stash/performer/3/image`), which may
+        be unreachable from here: only the route part (`/performer/3/image?...`) is kept."""
         parts = urlsplit(url)
         if "true" in [v.lower() for v in parse_qs(parts.query).get("default", [])]:
             return None
-        path = parts.path or "/"
+        routes = list(_IMAGE_ROUTE.finditer(parts.path or ""))
+        path = routes[-1].group(0) if routes else (parts.path or "/")
         if not path.startswith("/"):
             path = "/" + path
         return self.conn.base_url + path + (f"?{parts.query}" if parts.query else "")

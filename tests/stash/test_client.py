@@ -133,6 +133,18 @@ def test_fetch_image_rebuilds_url_on_the_connection_and_skips_defaults(stash: St
     assert client.image_url("/scene/2/screenshot?t=1") == client.conn.base_url + "/scene/2/screenshot?t=1"
 
 
+@pytest.mark.parametrize("external", ["https://nas.example/stash", "http://10.0.0.5:9999/a/b", "https://stash.example"])
+def test_image_urls_behind_an_external_host_with_a_sub_path(stash: StashSandbox, external: str) -> None:
+    """Stash builds image URLs from external_host plus any X-Forwarded-Prefix
+    (stashapp/stash internal/api/server.go BaseURLMiddleware): only the route part is reused."""
+    client = client_for(stash)
+    base = client.conn.base_url
+    assert client.image_url(f"{external}/performer/3/image?t=9") == f"{base}/performer/3/image?t=9"
+    assert client.image_url(f"{external}/scene/12/screenshot?t=1") == f"{base}/scene/12/screenshot?t=1"
+    assert client.image_url(f"{external}/group/4/frontimage") == f"{base}/group/4/frontimage"
+    assert client.image_url(f"{external}/studio/5/image?t=1&default=true") is None
+
+
 def test_wildcard_host_maps_to_loopback(stash: StashSandbox) -> None:
     client = client_for(stash)
     assert client.conn.host == "127.0.0.1"
