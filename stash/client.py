@@ -41,6 +41,8 @@ class StashClient:
         self.session.headers.update({"Accept": "application/json", "User-Agent": "Stash2Plex"})
         self._base = urlsplit(conn.base_url)
         self.using_api_key = False
+        self._key_from_cookie = False
+        self._key_reread = False
         if conn.api_key:
             self._use_api_key(conn.api_key)
         elif conn.session_cookie:
@@ -66,7 +68,23 @@ class StashClient:
         key = ((data.get("configuration") or {}).get("general") or {}).get("apiKey") or ""
         if key:
             self._use_api_key(key)
+            self._key_from_cookie = True
         return self.using_api_key
+
+    def _reread_api_key(self) -> bool:
+        """The API key we read earlier was refused (the user generated a new one): ask again
+        with the session cookie, once. True when a different key is now in use."""
+        if not self._key_from_cookie or self._key_reread or not self.conn.session_cookie:
+            return False
+        self._key_reread = True
+        old = self.session.headers.pop("ApiKey", None)
+        self.session.headers["Cookie"] = f"{self.conn.session_cookie_name or 'session'}={self.conn.session_cookie}"
+        self.using_api_key = False
+        try:
+            self.prefer_api_key()
+        except AuthFailed:
+            return False
+        return self.using_api_key and self.session.headers.get("ApiKey") != old
 
     # -- transport -------------------------------------------------------------------------
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
@@ -83,6 +101,8 @@ class StashClient:
         except requests.exceptions.RequestException as exc:
             raise Transient(f"request to Stash failed: {exc}") from exc
         if resp.status_code in (401, 403):
+            if self._reread_api_key():
+                return self._send(method, url, **kwargs)
             raise AuthFailed(_AUTH_HINT.format(status=resp.status_code))
         if resp.status_code >= 500 or resp.status_code == 429:
             raise Transient(f"Stash answered HTTP {resp.status_code} for {urlsplit(url).path}")

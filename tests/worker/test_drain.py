@@ -148,9 +148,22 @@ def test_stash_auth_failure_stops_and_keeps_jobs(tmp_path: Path, monkeypatch: py
         with Consumer(w.data_dir) as c:
             ctx = w.make_context(c)
             w.stash.data.api_key = "rotated-key-9876543210"  # the key we switched to is now refused
+            w.stash.set_faults(session_expiry_s=0.001)  # ... and the session cookie has expired too
             summary = drain(ctx)
         assert summary.stopped == "auth" and "API key" in summary.message
         assert queue_numbers(w.data_dir)["waiting"] == len(ids) and dlq_count(w.data_dir) == 0
+
+
+def test_a_regenerated_stash_api_key_is_read_again_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STASH2PLEX_DATA_DIR", str(tmp_path / "data"))
+    with World(tmp_path, scenes=4, api_key="the-api-key-0123456789") as w:
+        ids = w.admit_scenes()
+        with Consumer(w.data_dir) as c:
+            ctx = w.make_context(c)
+            w.stash.data.api_key = "rotated-key-9876543210"  # the user generated a new key mid-run
+            summary = drain(ctx)
+        assert summary.stopped == "empty" and summary.counts["done"] == len(ids)
+        assert w.wrong_scenes(ids) == []
 
 
 def test_server_errors_are_an_outage_never_a_failed_job(world: World, consumer: Consumer) -> None:
