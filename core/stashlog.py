@@ -64,14 +64,28 @@ def _truncate(line: str) -> str:
 
 
 def log(level: str, message: object) -> None:
-    """Write one log record; multi-line messages become several prefixed lines."""
+    """Write one log record; multi-line messages become several prefixed lines.
+
+    Stash's reader (pkg/logger/plugin.go) logs a line whose message is empty after the prefix
+    raw at error level and stops reading after a line over 64 KiB, so blank lines are dropped
+    and long ones cut. Stash may close the pipe when the result is read: a write that fails
+    then is dropped, never raised into the plugin."""
     code = LEVELS.get(level, level)
     if code in ("t", "d") and not _debug_enabled:
         return
+    lines = [line.strip() for line in scrub(message).splitlines()]
+    _write("".join(f"\x01{code}\x02{_truncate(line)}\n" for line in lines if line))
+
+
+def _write(text: str) -> None:
+    if not text:
+        return
     stream = _out()
-    for line in scrub(message).splitlines() or [""]:
-        stream.write(f"\x01{code}\x02{_truncate(line)}\n")
-    stream.flush()
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):  # broken pipe / closed stream: the log is gone, the run goes on
+        pass
 
 
 def debug(message: object) -> None:
@@ -93,6 +107,4 @@ def error(message: object) -> None:
 def progress(fraction: float) -> None:
     """Report task progress (0..1) to Stash's task UI."""
     value = min(1.0, max(0.0, float(fraction)))
-    stream = _out()
-    stream.write(f"\x01p\x02{value:.4f}\n")
-    stream.flush()
+    _write(f"\x01p\x02{value:.4f}\n")

@@ -52,3 +52,25 @@ def test_obfuscate_paths_hides_file_paths_but_not_urls():
 def test_progress_is_clamped_fraction():
     out = _capture(lambda: stashlog.progress(1.7))
     assert out == "\x01p\x021.0000\n"
+
+
+def test_no_line_stash_would_log_raw_at_error_level():
+    """pkg/logger/plugin.go: a message empty after the prefix is logged raw at error level, so
+    blank messages and blank lines are never written; messages are trimmed like Stash trims."""
+    assert _capture(lambda: stashlog.info("")) == ""
+    assert _capture(lambda: stashlog.info("  one \n\n \r\ntwo\u2028three ")) == (
+        "\x01i\x02one\n\x01i\x02two\n\x01i\x02three\n")
+
+
+class _ClosedPipe(io.StringIO):
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_closed_stderr_never_breaks_the_run():
+    stashlog.configure(stream=_ClosedPipe())
+    try:
+        stashlog.error("Stash stopped reading")
+        stashlog.progress(0.5)
+    finally:
+        stashlog.configure()
