@@ -8,9 +8,9 @@ plugin is `enabled` is a Stash setting only readable over the network: the worke
 from __future__ import annotations
 
 from core import stashlog
+from core.invocation import Invocation
 from core.paths import data_dir
 from hooks.decide import ADMIT, DROP, Decision, decide
-from plugin_io.invocation import Invocation
 
 HOOK_REASON = "hook"
 

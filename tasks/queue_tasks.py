@@ -26,7 +26,7 @@ def process_queue(ctx: TaskContext) -> str:
     """Drain the queue in this task with progress; if a background worker is already draining,
     follow its progress instead of competing with it (one consumer)."""
     settings = ctx.settings()  # validate first: a config problem is reported before any work
-    from plugin_io.deps import require
+    from core.deps import require
 
     require("plexapi")
     require("persistqueue")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from core.clock import FakeClock
-from plugin_io.deps import externally_managed, install_command, missing_dependency, python_dep_manager_dir
-from plugin_io.invocation import InputError, parse_id
+from core.deps import externally_managed, install_command, missing_dependency, python_dep_manager_dir
+from core.invocation import InputError, parse_id
 from tasks.progress import Progress
 from tasks.status_report import format_status, when
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from plugin_io.catalog import TASK_MODES
+from core.catalog import TASK_MODES
 from tests.plugin.helpers import LockHolder
 from tests.plugin.world import PluginWorld
 
