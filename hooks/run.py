@@ -61,13 +61,9 @@ def run_hook(inv: Invocation) -> dict[str, object]:
         conn.close()
     worker = None
     if decision.action == ADMIT:
-        from sync_queue.lock import is_held_by_other
+        from worker.process import ensure_worker_for
 
-        worker = False
-        if not is_held_by_other(folder):  # a busy worker is the common case: skip importing spawn code
-            from worker.process import ensure_worker
-
-            worker = bool(ensure_worker(folder, inv.conn))
+        worker = ensure_worker_for(folder, inv.conn, counts["admitted"] + counts["coalesced"], inv.hook.type)
     stashlog.debug(f"{inv.hook.type} {decision.targets[:5]}: {decision.note} {counts}")
     return {"action": decision.action, "targets": len(decision.targets), **counts,
             **({"worker_started": worker} if worker is not None else {})}

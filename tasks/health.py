@@ -65,7 +65,7 @@ def _plex(ctx: TaskContext, checks: Checks) -> bool:
     except SyncError as exc:
         checks.problem(exc.message)
         return False
-    names = ", ".join(f"{s.title} ({len(getattr(s, 'locations', ()) or ())} folders)" for s in sections)
+    names = ", ".join(f"{s.title} ({len(s.locations)} folders)" for s in sections)
     checks.ok(f"Libraries used: {names}.")
     return True
 

@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core.settings import BOOLEAN, NUMBER, SPECS, SettingSpec  # noqa: E402
 from core import catalog  # noqa: E402
+from core.settings import BOOLEAN, NUMBER, SPECS, SettingSpec  # noqa: E402
 from tools.generated import write_or_check  # noqa: E402
 
 MANIFEST = ROOT / "Stash2Plex.yml"

@@ -10,7 +10,7 @@ import pytest
 from core.clock import FakeClock
 from core.deps import externally_managed, install_command, missing_dependency, python_dep_manager_dir
 from core.invocation import InputError, parse_id
-from tasks.progress import Progress
+from core.progress import Progress
 from tasks.status_report import format_status, when
 
 NOW = 1_800_000_000.0
@@ -55,13 +55,13 @@ def test_when_is_relative(age, expected):
 
 def test_progress_lines_are_throttled_and_carry_rate_and_eta(capsys):
     clock = FakeClock(NOW)
-    progress = Progress("Sync All", total=100, clock=clock)
+    progress = Progress("Sync All:", total=100, clock=clock)
     for _ in range(50):
         clock.advance(0.2)
         progress.tick()
     err = capsys.readouterr().err
     info = [line for line in err.splitlines() if line.startswith("\x01i\x02")]
-    assert 1 <= len(info) <= 2 and "Sync All: 25/100 (5.0/s, ETA 15 s)" in info[0]  # every 5 s, not per tick
+    assert 1 <= len(info) <= 2 and "Sync All: 25/100 (5.0/s, ETA 0:15)" in info[0]  # every 5 s, not per tick
     bars = [line for line in err.splitlines() if line.startswith("\x01p\x02")]
     assert 10 <= len(bars) < 50 and bars[-1] in ("\x01p\x020.4900", "\x01p\x020.5000")  # throttled
     progress.done()
