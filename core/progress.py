@@ -58,7 +58,7 @@ class Progress:
         if self.total is None:
             return f"{self.label} {self.count} ({rate:.1f}/s)"
         left = max(self.total - self.count, 0)
-        eta = left / rate if rate > 0 else float("inf")
+        eta = 0.0 if not left else left / rate if rate > 0 else float("inf")
         return f"{self.label} {self.count}/{self.total} ({rate:.1f}/s, ETA {fmt_eta(eta)})"
 
     def tick(self, n: int = 1) -> None:

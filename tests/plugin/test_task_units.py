@@ -98,3 +98,22 @@ def test_parse_id(raw, expected):
 def test_parse_id_rejects(raw):
     with pytest.raises(InputError):
         parse_id(raw, "id")
+
+
+def test_ensure_worker_for_needs_a_queued_job_and_says_what_it_did(held, capsys):
+    from core import stashlog
+    from core.connection import StashConnection
+    from worker.process import ensure_worker_for, pushing_note
+
+    conn = StashConnection("http", "127.0.0.1", 9, None, None, None, None)
+    stashlog.configure(debug=True)
+    try:
+        assert ensure_worker_for(held, conn, 0, "Sync All") is None  # nothing queued: no worker needed
+        assert ensure_worker_for(held, conn, 3, "Sync All") is False  # the lock holder is the worker
+    finally:
+        stashlog.configure()
+    debug = [line for line in capsys.readouterr().err.splitlines() if line.startswith("\x01d\x02")]
+    assert debug == ["\x01d\x02Sync All: 3 queued; the running background worker pushes them."]
+    assert pushing_note(None) == ""
+    assert pushing_note(False) == "The background worker is pushing them."
+    assert pushing_note(True) == "The background worker is pushing them (started now)."
