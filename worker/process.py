@@ -1,11 +1,11 @@
 """Starting the ONE background worker — standard library only: the hook path imports this.
 
 `ensure_worker_for` is what every producer calls after queueing (hooks, Sync, Reconcile, Retry
-Failed Jobs): it makes sure a worker runs and says so. `ensure_worker` checks the consumer lock (an OS file lock, released by the kernel when its holder
-dies) and, if nobody holds it, spawns `python -m worker` fully detached: new session, stdio on a
-log file in the data folder, credentials written to a stdin pipe (never argv or environment,
-which other local users can read). Two racing hooks may both spawn; the loser exits at once
-because it cannot take the lock.
+Failed Jobs): it makes sure a worker runs and says so. `ensure_worker` checks the consumer lock
+(an OS file lock, released by the kernel when its holder dies) and, if nobody holds it, spawns
+`python -m worker` fully detached: new session, stdio on a log file in the data folder,
+credentials written to a stdin pipe (never argv or environment, which other local users can
+read). Two racing hooks may both spawn; the loser exits at once because it cannot take the lock.
 """
 
 from __future__ import annotations
