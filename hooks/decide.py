@@ -7,7 +7,8 @@ only when every sent field is known to be invisible in Plex; any unknown field a
 
 from __future__ import annotations
 
-from plugin_io.invocation import HookContext, InputError, parse_id
+from core.catalog import FAN_OUT_HOOKS, HOOK_KIND, SCENE_CREATE, SCENE_DESTROY, TAG_MERGE
+from core.invocation import HookContext, InputError, parse_id
 
 ADMIT, DROP, SKIP = "admit", "drop", "skip"
 SCAN_DELAY_S = 60.0  # a scan fires Scene.Create.Post before the cover exists; push after it does
@@ -29,9 +30,6 @@ INVISIBLE_FIELDS: dict[str, frozenset[str]] = {
                                   "synopsis", "urls", "tag_ids", "containing_groups", "sub_groups",
                                   "front_image", "back_image"}),
 }
-_KIND = {"Scene": "scene", "Performer": "performer", "Studio": "studio", "Tag": "tag", "Group": "group"}
-FAN_OUT_HOOKS = frozenset({"Performer.Update.Post", "Studio.Update.Post", "Tag.Update.Post",
-                           "Tag.Merge.Post", "Group.Update.Post"})
 
 
 class Decision:
@@ -89,23 +87,22 @@ def _scene_ids(ctx: HookContext) -> list[int]:
 
 def decide(ctx: HookContext) -> Decision:
     """The whole hook policy; raises InputError for shapes Stash never sends (e.g. non-numeric ids)."""
-    family = ctx.type.split(".", 1)[0]
-    kind = _KIND.get(family)
-    if kind is None or (family != "Scene" and ctx.type not in FAN_OUT_HOOKS):
+    kind = HOOK_KIND.get(ctx.type)  # None: a type the manifest does not subscribe to
+    if kind is None:
         return Decision(SKIP, [], f"{ctx.type} is not used by Stash2Plex")
-    if ctx.type == "Scene.Destroy.Post":
+    if ctx.type == SCENE_DESTROY:
         ids = _scene_ids(ctx)
         if not ids:
             return Decision(SKIP, [], "scene deleted without an id (clean task); reconcile forgets it later")
         return Decision(DROP, [("scene", i) for i in ids], "scene deleted: forget its queue job and sync record")
-    if ctx.type == "Tag.Merge.Post":
+    if ctx.type == TAG_MERGE:
         target = ctx.id
         if target is None and isinstance(ctx.input, dict):
             target = parse_id(ctx.input.get("destination"), "input.destination")
         if target is None:
             return Decision(SKIP, [], "tag merge without a destination id")
         return Decision(ADMIT, [("tag", target)], "tags merged: scenes of the destination tag")
-    if family != "Scene":
+    if ctx.type in FAN_OUT_HOOKS:
         if ctx.id is None:
             return Decision(SKIP, [], f"{ctx.type} without an id")
         if ctx.input is not None and invisible_only(kind, ctx.input_fields):
@@ -118,7 +115,7 @@ def decide(ctx: HookContext) -> Decision:
         raise InputError(f"hook input is a {type(ctx.input).__name__}, expected an object, a list or null")
     if ctx.input is not None and invisible_only("scene", ctx.input_fields):
         return Decision(SKIP, [], f"scene change does not affect Plex ({', '.join(ctx.input_fields or [])})")
-    if ctx.type == "Scene.Create.Post" and ctx.input is None:
+    if ctx.type == SCENE_CREATE and ctx.input is None:
         return Decision(ADMIT, [("scene", i) for i in ids], "new scene from a scan (waits for its cover)",
                         SCAN_DELAY_S)
     return Decision(ADMIT, [("scene", i) for i in ids], "scene changed")

@@ -8,9 +8,9 @@ plugin is `enabled` is a Stash setting only readable over the network: the worke
 from __future__ import annotations
 
 from core import stashlog
+from core.invocation import Invocation
 from core.paths import data_dir
 from hooks.decide import ADMIT, DROP, Decision, decide
-from plugin_io.invocation import Invocation
 
 HOOK_REASON = "hook"
 
@@ -61,13 +61,9 @@ def run_hook(inv: Invocation) -> dict[str, object]:
         conn.close()
     worker = None
     if decision.action == ADMIT:
-        from sync_queue.lock import is_held_by_other
+        from worker.process import ensure_worker_for
 
-        worker = False
-        if not is_held_by_other(folder):  # a busy worker is the common case: skip importing spawn code
-            from worker.process import ensure_worker
-
-            worker = bool(ensure_worker(folder, inv.conn))
+        worker = ensure_worker_for(folder, inv.conn, counts["admitted"] + counts["coalesced"], inv.hook.type)
     stashlog.debug(f"{inv.hook.type} {decision.targets[:5]}: {decision.note} {counts}")
     return {"action": decision.action, "targets": len(decision.targets), **counts,
             **({"worker_started": worker} if worker is not None else {})}

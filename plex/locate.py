@@ -1,13 +1,12 @@
-"""Finding the Plex item of a scene: remembered ratingKey → path index → suffix fallback.
+"""Finding the Plex item of a scene: remembered ratingKey → path index → file-name fallback.
 
-Resolution order (issue 4, LESSONS 15):
+Resolution order (which files, and when the file-name fallback applies: plex.filematch):
 1. The ratingKey in sync_state, accepted when the index (or the record) says that item holds
    one of the scene's mapped files. The writer re-checks Part@file on its one GET.
 2. Exact mapped path in the path index; multi-file scenes match on any file (in Stash's order).
    A miss refreshes the index incrementally (throttled) and, when the last full rebuild is
    old, rebuilds it once before giving up.
-3. Only when no path mapping is configured and strict_matching is off: a unique best basename
-   candidate sharing ≥ 2 trailing path components; the implied mapping is logged as a hint.
+3. The file-name fallback (plex.filematch.best_by_suffix); the implied mapping is logged as a hint.
 4. Several equally good items → Ambiguous (with paths); nothing → NotInPlex (mapped paths).
 """
 
@@ -20,8 +19,9 @@ from core import stashlog
 from core.errors import Ambiguous, NotInPlex
 from core.settings import Settings
 from plex.client import Section, sections_for
+from plex.filematch import basename_fallback_allowed, best_by_suffix, scene_files
 from plex.index import IndexEntry, PathIndex
-from plex.pathmap import common_suffix, implied_rule, norm_path, parse_path_map, to_plex_path
+from plex.pathmap import implied_rule, norm_path, parse_path_map, to_plex_path
 from plex.writer import Location
 
 __all__ = ["Location", "locate", "scene_files", "REFRESH_MIN_S", "FULL_STALE_S"]
@@ -30,8 +30,6 @@ REFRESH_MIN_S = 30.0
 """At most one incremental refresh per this many seconds when lookups miss."""
 FULL_STALE_S = 3600.0
 """A miss rebuilds the whole index when the last full rebuild is older than this."""
-MIN_SUFFIX = 2
-
 _SECTIONS: weakref.WeakKeyDictionary[Any, tuple[str, list[Section]]] = weakref.WeakKeyDictionary()
 _HINTED: set[tuple[str, str]] = set()
 
@@ -44,10 +42,6 @@ def configured_sections(server: Any, settings: Settings) -> list[Section]:
     sections = sections_for(server, settings)
     _SECTIONS[server] = (settings.plex_library, sections)
     return sections
-
-
-def scene_files(scene: dict[str, Any]) -> list[str]:
-    return [f["path"] for f in scene.get("files") or [] if isinstance(f, dict) and f.get("path")]
 
 
 def _exact(index: PathIndex, mapped: list[str], section_ids: set[str]) -> Location | None:
@@ -66,12 +60,10 @@ def _by_suffix(index: PathIndex, stash_paths: list[str], section_ids: set[str]) 
     near: list[IndexEntry] = []
     for path in stash_paths:
         candidates = [e for e in index.by_basename(path) if e.section_id in section_ids]
-        scored = sorted(((common_suffix(path, e.file), e) for e in candidates), key=lambda s: -s[0])
-        good = [(n, e) for n, e in scored if n >= MIN_SUFFIX]
-        if not good:
+        best = best_by_suffix(path, candidates)
+        if not best:
             near.extend(candidates)
             continue
-        best = [e for n, e in good if n == good[0][0]]
         if len({e.rating_key for e in best}) > 1:
             raise Ambiguous(f"{len(best)} Plex items match {path} equally well; set a path mapping "
                             f"(Settings › Plugins › Stash2Plex › Path mapping)",
@@ -129,7 +121,7 @@ def locate(server: Any, index: PathIndex, scene: dict[str, Any], record: Any, se
         if found is None and full_age >= FULL_STALE_S:
             index.refresh(server, sections, full=True)
             found = _exact(index, mapped, section_ids)
-    if found is None and not rules and not settings.strict_matching:
+    if found is None and basename_fallback_allowed(settings):
         found = _by_suffix(index, stash_paths, section_ids)
     if found is None:
         raise NotInPlex(f"No Plex item in {', '.join(s.title for s in sections)} holds "

@@ -22,7 +22,7 @@ from plex.desired import EMPTY_FP, FIELD_GROUPS, DesiredState
 from plex.item import ItemState, Tag
 from plex.text import fold
 
-IMAGE_LOCK = {"poster": "thumb", "art": "art"}
+IMAGE_LOCK = {"poster": "thumb", "art": "art"}  # image kind → the lock the writer sets after an upload
 NO_IMAGE = "none"
 """image_fps value for "pushed without this image": Stash had no real cover yet. Such a scene
 tries again whenever it is pushed, and reconcile knows which scenes still need theirs."""
@@ -148,8 +148,3 @@ def plan_edits(item: ItemState, desired: DesiredState, record: Any, settings: Se
     for kind, names in (getattr(record, "owned_tags", None) or {}).items():
         plan.owned_tags.setdefault(kind, list(names))  # unmanaged kinds keep their ownership
     return plan
-
-
-def image_lock_params(item: ItemState, uploaded: list[str]) -> dict[str, str]:
-    """Lock uploaded images so a Plex refresh does not replace them."""
-    return {f"{IMAGE_LOCK[k]}.locked": "1" for k in uploaded if IMAGE_LOCK[k] not in item.locked}

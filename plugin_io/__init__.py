@@ -1,1 +1,1 @@
-"""Reading Stash's stdin, the one JSON result, the task/hook catalog. Standard library only."""
+"""The entry layer: parsing Stash's stdin, dispatching, printing the one JSON result. Standard library only."""

@@ -13,9 +13,10 @@ import os
 import sys
 
 from core import stashlog
+from core.catalog import TASK_MODES
+from core.invocation import InputError, Invocation
 from core.redact import redact
-from plugin_io.catalog import TASK_MODES
-from plugin_io.invocation import InputError, Invocation, parse_invocation
+from plugin_io.stdin import parse_invocation
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 DEBUG_ENV = "STASH2PLEX_DEBUG"
@@ -119,7 +120,7 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, SystemExit):
         return f"stopped early (exit {exc.code})"
     if isinstance(exc, ModuleNotFoundError) and exc.name:
-        from plugin_io.deps import missing_dependency
+        from core.deps import missing_dependency
 
         return redact(missing_dependency(exc.name).message)
     return redact(f"{type(exc).__name__}: {exc}")

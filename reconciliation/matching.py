@@ -1,21 +1,16 @@
 """Which Plex index entries belong to a scene — index lookups only, no Plex requests.
 
-Same order as plex.locate, minus the network: the scene's mapped file paths (exact), then the
-item our sync record points at, then (only without a path map and without strict matching) a
-unique file-name match sharing at least two trailing path components. Multi-file scenes match
-on any of their files.
+Same order and the same file rule as plex.locate (plex.filematch), minus the network: the scene's
+mapped file paths (exact), then the item our sync record points at, then (only where
+plex.filematch allows it) the unique best file-name match. Multi-file scenes match on any file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-MIN_SUFFIX = 2
-
-
-def scene_paths(scene: Mapping[str, Any]) -> list[str]:
-    return [str(f.get("path")) for f in scene.get("files") or [] if f and f.get("path")]
+from plex.filematch import best_by_suffix
+from plex.pathmap import basename, norm_path
 
 
 def find_entries(index: Any, paths: list[str], mapped: list[str], record: Any,
@@ -24,10 +19,9 @@ def find_entries(index: Any, paths: list[str], mapped: list[str], record: Any,
 
     The recorded item is checked first by rating key (no path normalisation): when it still
     holds one of the scene's files it is the answer, which is the common in-sync case.
+    `allow_basename` is plex.filematch.basename_fallback_allowed(settings).
     """
-    from plex.pathmap import norm_path
-
-    rk = getattr(record, "rating_key", None) if record is not None else None
+    rk = record.rating_key if record is not None else None
     recorded = index.entry(rk) if rk not in (None, "") else None
     if recorded is not None and (recorded.file in mapped or norm_path(recorded.file) in {norm_path(m) for m in mapped}):
         return [recorded]
@@ -44,11 +38,8 @@ def find_entries(index: Any, paths: list[str], mapped: list[str], record: Any,
         return [recorded]
     if not allow_basename:
         return []
-    from plex.pathmap import basename, common_suffix
-
     for path in paths:
-        candidates = [e for e in index.by_basename(basename(path)) or []
-                      if common_suffix(path, e.file) >= MIN_SUFFIX]
-        if len(candidates) == 1:
-            return candidates
+        best = best_by_suffix(path, index.by_basename(basename(path)) or [])
+        if len({str(e.rating_key) for e in best}) == 1:
+            return best[:1]
     return []

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.settings import Settings
+from plex.filematch import basename_fallback_allowed, scene_files
 from reconciliation import budget
 from reconciliation.cache import DesiredCache, DesiredView
 from reconciliation.detector import (
@@ -27,7 +28,7 @@ from reconciliation.detector import (
     empty_metadata,
     listing_drift,
 )
-from reconciliation.matching import find_entries, scene_paths
+from reconciliation.matching import find_entries
 from reconciliation.report import Report
 
 
@@ -78,12 +79,12 @@ class PagePass:
         from sync_queue.state import get_record
 
         settings = self.settings
-        paths = scene_paths(scene)
+        paths = scene_files(scene)
         if self.cache is not None:
             desired, mapped = self.cache.desired(scene, paths, row)
         else:
             desired, mapped = self.desired_fn(scene, settings), [self.map_path(p) for p in paths]
-        allow_basename = not settings.strict_matching and not str(settings.path_map or "").strip()
+        allow_basename = basename_fallback_allowed(settings)
         entries = find_entries(self.index, paths, mapped, record, allow_basename=allow_basename) \
             if desired is not None else []
         preserve = bool(settings.preserve_plex_edits)

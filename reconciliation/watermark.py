@@ -1,4 +1,5 @@
-"""The "recent" scope's watermark: the newest Stash `updated_at` a finished reconcile saw.
+"""Watermarks: the newest Stash `updated_at` a finished run saw, so the next run reads only what
+changed since. Used by reconcile's "recent" scope (KEY) and by Sync Changed (its own key).
 
 Stash compares `updated_at` filters as STRINGS, so the watermark is kept exactly in the format
 Stash returned (RFC3339 in the server's zone, e.g. `2025-11-03T21:14:09+01:00`) and the next run
@@ -19,8 +20,12 @@ import sqlite3
 
 OVERLAP_S = 2 * 3600
 KEY = "reconcile_watermark"
-START_KEY = "reconcile_watermark_start"
 FULL_KEY = "reconcile_last_full_at"
+
+
+def _start_key(key: str) -> str:
+    """Where the run that set watermark `key` started reading (the fallback for an unreadable mark)."""
+    return f"{key}_start"
 
 
 def newer(a: str | None, b: str | None) -> str | None:
@@ -52,25 +57,27 @@ def shift(stamp: str, seconds: float) -> str | None:
     return out
 
 
-def start_for(conn: sqlite3.Connection) -> str | None:
-    """Where a recent-scope run starts reading (None = read everything)."""
+def start_for(conn: sqlite3.Connection, key: str = KEY) -> str | None:
+    """Where the next run starts reading: watermark `key` minus the overlap (None = read everything)."""
     from sync_queue.db import get_meta
 
-    mark = get_meta(conn, KEY)
+    mark = get_meta(conn, key)
     if not mark:
         return None
     shifted = shift(mark, -OVERLAP_S)
     if shifted is not None:
         return shifted
-    return get_meta(conn, START_KEY) or None
+    return get_meta(conn, _start_key(key)) or None
 
 
-def advance(conn: sqlite3.Connection, started_from: str | None, max_seen: str | None) -> str | None:
-    """After a finished run: remember where it started and the newest `updated_at` it saw."""
+def advance(conn: sqlite3.Connection, started_from: str | None, max_seen: str | None,
+            key: str = KEY) -> str | None:
+    """After a finished run: remember where it started and the newest `updated_at` it saw
+    (the watermark never moves back). Returns the watermark now stored."""
     from sync_queue.db import get_meta, set_meta
 
-    mark = newer(get_meta(conn, KEY), max_seen)
+    mark = newer(get_meta(conn, key), max_seen)
     if mark:
-        set_meta(conn, KEY, mark)
-    set_meta(conn, START_KEY, started_from or "")
+        set_meta(conn, key, mark)
+    set_meta(conn, _start_key(key), started_from or "")
     return mark

@@ -1,7 +1,7 @@
 """What every task needs, created lazily and once per run: DB, Stash client, settings, Plex.
 
 Why lazy: Queue Status must work with Plex down and Clear Queue with no network at all; each
-task touches only what it uses. Third-party modules are imported through plugin_io.deps.require
+task touches only what it uses. Third-party modules are imported through core.deps.require
 so a missing package becomes the exact install command instead of a traceback.
 """
 
@@ -13,10 +13,10 @@ from typing import Any
 
 from core import stashlog
 from core.clock import SYSTEM_CLOCK, Clock
+from core.deps import require
+from core.invocation import Invocation
 from core.paths import data_dir
 from core.settings import Settings, load_settings
-from plugin_io.deps import require
-from plugin_io.invocation import Invocation
 
 
 class TaskContext:

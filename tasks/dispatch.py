@@ -1,6 +1,6 @@
 """Task mode → the function that runs it. Modules are imported only when their task runs.
 
-Why a table: the modes are a public interface (plugin_io.catalog); a test checks that every
+Why a table: the modes are a public interface (core.catalog); a test checks that every
 catalog mode is routed here and every route is in the catalog.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 
 from core import stashlog
-from plugin_io.invocation import Invocation
+from core.invocation import Invocation
 from tasks.context import TaskContext
 
 ROUTES: dict[str, tuple[str, str]] = {

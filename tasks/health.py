@@ -65,7 +65,7 @@ def _plex(ctx: TaskContext, checks: Checks) -> bool:
     except SyncError as exc:
         checks.problem(exc.message)
         return False
-    names = ", ".join(f"{s.title} ({len(getattr(s, 'locations', ()) or ())} folders)" for s in sections)
+    names = ", ".join(f"{s.title} ({len(s.locations)} folders)" for s in sections)
     checks.ok(f"Libraries used: {names}.")
     return True
 
@@ -81,9 +81,9 @@ def _sample(ctx: TaskContext) -> list[dict[str, Any]]:
 
 
 def _mapping(ctx: TaskContext, checks: Checks) -> None:
+    from plex.filematch import scene_files
     from plex.index import PathIndex
     from plex.pathmap import implied_rule, parse_path_map, to_plex_path
-    from reconciliation.matching import scene_paths
 
     settings = ctx.settings()
     rules = parse_path_map(settings.path_map)
@@ -95,7 +95,7 @@ def _mapping(ctx: TaskContext, checks: Checks) -> None:
         return
     resolved, first_bad, by_name = 0, None, None
     for scene in scenes:
-        paths = scene_paths(scene)
+        paths = scene_files(scene)
         if any(index.lookup(to_plex_path(p, rules)) for p in paths):
             resolved += 1
             continue

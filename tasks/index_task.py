@@ -16,6 +16,6 @@ def rebuild_index(ctx: TaskContext) -> str:
     index = PathIndex(ctx.db, ctx.clock)
     started = ctx.clock.now()
     requests = index.refresh(ctx.plex, sections, full=True)
-    names = ", ".join(getattr(s, "title", str(s)) for s in sections)
+    names = ", ".join(s.title for s in sections)
     return (f"Rebuilt the Plex index: {index.count()} items from {names} in "
             f"{ctx.clock.now() - started:.1f} s ({requests} Plex requests).")

@@ -6,7 +6,6 @@ clean the queue, so only Process Queue connects to Plex (through the worker pack
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from core import stashlog
@@ -16,25 +15,18 @@ from tasks.dispatch import AlreadyLogged
 from tasks.status_report import format_status
 
 
-def _ensure_worker(ctx: TaskContext) -> bool:
-    from worker.process import ensure_worker
-
-    return ensure_worker(ctx.data_dir, ctx.conn_info)
-
-
 def process_queue(ctx: TaskContext) -> str:
     """Drain the queue in this task with progress; if a background worker is already draining,
     follow its progress instead of competing with it (one consumer)."""
     settings = ctx.settings()  # validate first: a config problem is reported before any work
-    from plugin_io.deps import require
+    from core.deps import require
 
     require("plexapi")
     require("persistqueue")
     from worker.foreground import run_foreground
 
     summary = run_foreground(ctx.conn_info, ctx.data_dir, settings, clock=ctx.clock)
-    line = summary.line() if hasattr(summary, "line") else str(summary)
-    return AlreadyLogged(line)  # run_foreground logged it at the right level
+    return AlreadyLogged(summary.line())  # run_foreground logged it at the right level
 
 
 def _titles(ctx: TaskContext, rows: list[dict[str, Any]]) -> dict[int, str]:
@@ -44,30 +36,23 @@ def _titles(ctx: TaskContext, rows: list[dict[str, Any]]) -> dict[int, str]:
         return {}
     try:
         return {int(s["id"]): str(s.get("title") or "") for s in ctx.stash.find_scenes(ids)}
-    except (SyncError, ImportError) as exc:
+    except SyncError as exc:  # Stash unreachable, or `requests` missing (MissingDependency)
         stashlog.debug(f"titles of failed scenes unavailable: {exc}")
         return {}
 
 
 def queue_status(ctx: TaskContext) -> str:
+    from reconciliation.report import last_report, summary_lines
     from sync_queue.dlq import list_failed
     from sync_queue.status import queue_status as numbers
+    from worker.process import worker_running
+    from worker.stats import worker_status
 
     status = numbers(ctx.db, ctx.clock)
     rows, _ = list_failed(ctx.db, 5)
-    worker: dict[str, Any] | None = None
-    with contextlib.suppress(ImportError):
-        from worker.stats import worker_status
-
-        worker = worker_status(ctx.db, ctx.clock)
-        from worker.process import worker_running
-
-        worker["running"] = worker_running(ctx.data_dir) or bool(worker.get("running"))
-    reconcile_lines: list[str] = []
-    with contextlib.suppress(ImportError):
-        from reconciliation.report import last_report, summary_lines
-
-        reconcile_lines = summary_lines(last_report(ctx.db))
+    worker = worker_status(ctx.db, ctx.clock)
+    worker["running"] = worker_running(ctx.data_dir) or bool(worker.get("running"))
+    reconcile_lines = summary_lines(last_report(ctx.db))
     report = format_status(status, worker, rows, _titles(ctx, rows), reconcile_lines, ctx.clock.now())
     missing = int((status.get("failed_by_kind") or {}).get("not_found") or 0)
     if missing > len([r for r in rows if r.get("kind") == "not_found"]):
@@ -93,8 +78,10 @@ def retry_failed(ctx: TaskContext) -> str:
     count = retry(ctx.db, ctx.clock)
     if not count:
         return "No failed jobs to retry."
-    started = _ensure_worker(ctx)
-    return f"Moved {count} failed jobs back into the queue" + ("; started the worker." if started else ".")
+    from worker.process import ensure_worker_for, pushing_note
+
+    started = ensure_worker_for(ctx.data_dir, ctx.conn_info, count, "Retry Failed Jobs")
+    return f"Moved {count} failed jobs back into the queue. {pushing_note(started)}"
 
 
 def clear_queue(ctx: TaskContext) -> str:

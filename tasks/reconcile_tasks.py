@@ -7,8 +7,8 @@ this module is the one place that builds the production context from a task run.
 from __future__ import annotations
 
 from core import stashlog
+from core.progress import Progress
 from tasks.context import TaskContext
-from tasks.progress import Progress
 
 
 def _run(ctx: TaskContext, scope: str) -> str:
@@ -20,24 +20,17 @@ def _run(ctx: TaskContext, scope: str) -> str:
     settings = ctx.settings()
     ctx.stash.prefer_api_key()
     ctx.sections()  # unknown library → ConfigError listing Plex's libraries, before any work
-    progress = Progress(f"Reconcile ({scope})", clock=ctx.clock)
-
-    def on_progress(seen: int) -> None:
-        progress.tick(max(0, seen - progress.count))
-
-    rctx = dataclasses.replace(build_context(ctx.db, settings, ctx.stash, ctx.plex, ctx.clock), progress=on_progress)
+    progress = Progress(f"Reconcile ({scope}):", clock=ctx.clock)
+    rctx = dataclasses.replace(build_context(ctx.db, settings, ctx.stash, ctx.plex, ctx.clock), progress=progress.report)
     report = reconcile(rctx, scope)
     progress.done()
-    queued = report.admitted + report.coalesced
-    started = False
-    if queued:
-        from worker.process import ensure_worker
+    from worker.process import ensure_worker_for, pushing_note
 
-        started = ensure_worker(ctx.data_dir, ctx.conn_info)
+    started = ensure_worker_for(ctx.data_dir, ctx.conn_info, report.admitted + report.coalesced,
+                                f"Reconcile ({scope})")
     lines = summary_lines(report.to_dict())
-    if queued:
-        lines.append("  The background worker is pushing the queued scenes" +
-                     (" (started now)." if started else "."))
+    if started is not None:
+        lines.append(f"  {pushing_note(started)}")
     stashlog.debug(f"reconcile report: {report.to_dict()}")
     return "\n".join(lines)
 

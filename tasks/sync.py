@@ -4,7 +4,7 @@ Why admit-only (the background worker pushes): a Stash task blocks Stash's job q
 and generates wait behind it — so the task only queues, which is quick. Each admission carries
 the scene's content fingerprint, so scenes already pushed exactly like this are skipped by the
 one admission rule. Sync Changed reads from the last completed sync's watermark (the newest
-Stash `updated_at` it saw, minus an overlap), not a fixed 24 h window.
+Stash `updated_at` it saw, minus an overlap: reconciliation.watermark), not a fixed 24 h window.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from core import stashlog
+from core.progress import Progress
 from tasks.context import TaskContext
-from tasks.progress import Progress
 
 WATERMARK_KEY = "sync_changed_watermark"
 REASON = "user"
@@ -73,52 +73,42 @@ def _admit_stream(ctx: TaskContext, scenes: Any, label: str,
 
 
 def _finish(ctx: TaskContext, counts: dict[str, int], what: str) -> str:
-    started = False
-    if counts["admitted"] or counts["coalesced"]:
-        from worker.process import ensure_worker
+    from worker.process import ensure_worker_for, pushing_note
 
-        started = ensure_worker(ctx.data_dir, ctx.conn_info)
+    started = ensure_worker_for(ctx.data_dir, ctx.conn_info, counts["admitted"] + counts["coalesced"], what)
     text = (f"{what}: {counts['seen']} scenes read in {counts['seconds']} s — {counts['admitted']} queued, "
             f"{counts['coalesced']} already queued, {counts['unchanged']} unchanged since the last push, "
             f"{counts['excluded']} excluded by 'Which scenes'.")
-    if counts["admitted"] or counts["coalesced"]:
-        text += " The background worker is pushing them" + (" (started now)" if started else "") + \
-            "; run Queue Status to follow, or Process Queue to push them in a task."
+    if started is not None:
+        text += f" {pushing_note(started)} Run Queue Status to follow, or Process Queue to push them in a task."
     return text
 
 
-def _remember(ctx: TaskContext, newest: str | None) -> None:
-    from reconciliation.watermark import newer
-    from sync_queue.db import get_meta, set_meta
+def _remember(ctx: TaskContext, since: str | None, newest: str | None) -> None:
+    from reconciliation.watermark import advance
 
-    mark = newer(get_meta(ctx.db, WATERMARK_KEY), newest)
-    if mark:
-        set_meta(ctx.db, WATERMARK_KEY, mark)
+    advance(ctx.db, since, newest, key=WATERMARK_KEY)
 
 
 def sync_all(ctx: TaskContext) -> str:
     ctx.settings()
     ctx.stash.prefer_api_key()
-    counts, newest = _admit_stream(ctx, ctx.stash.iter_scenes(), "Sync All", _total(ctx, None))
-    _remember(ctx, newest)
+    counts, newest = _admit_stream(ctx, ctx.stash.iter_scenes(), "Sync All:", _total(ctx, None))
+    _remember(ctx, None, newest)
     return _finish(ctx, counts, "Sync All")
 
 
 def sync_changed(ctx: TaskContext) -> str:
-    from reconciliation.watermark import OVERLAP_S, shift
-    from sync_queue.db import get_meta
+    from reconciliation.watermark import start_for
 
     ctx.settings()
     ctx.stash.prefer_api_key()
-    mark = get_meta(ctx.db, WATERMARK_KEY)
-    since = shift(mark, -OVERLAP_S) if mark else None
-    if mark and since is None:
-        stashlog.warning(f"Sync Changed: stored watermark {mark!r} is unreadable; reading every scene.")
+    since = start_for(ctx.db, WATERMARK_KEY)
     if since is None:
         stashlog.info("Sync Changed: no completed sync yet, so every scene is checked this time.")
     else:
-        stashlog.info(f"Sync Changed: scenes updated after {since} (last sync saw {mark}).")
-    counts, newest = _admit_stream(ctx, ctx.stash.iter_scenes(updated_after=since), "Sync Changed",
+        stashlog.info(f"Sync Changed: scenes updated after {since} (the last completed sync, minus an overlap).")
+    counts, newest = _admit_stream(ctx, ctx.stash.iter_scenes(updated_after=since), "Sync Changed:",
                                    _total(ctx, since))
-    _remember(ctx, newest)
+    _remember(ctx, since, newest)
     return _finish(ctx, counts, "Sync Changed")

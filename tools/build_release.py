@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from plugin_io import catalog  # noqa: E402
+from core import catalog  # noqa: E402
 from tools.build_manifest import q, render  # noqa: E402
 
 PACKAGES = ("core", "hooks", "plugin_io", "tasks", "sync_queue", "worker", "stash", "plex", "reconciliation")

@@ -139,7 +139,7 @@ def main() -> int:
         return 1
     except ModuleNotFoundError as exc:  # jobs stay queued; say exactly what to install
         try:
-            from plugin_io.deps import missing_dependency
+            from core.deps import missing_dependency
 
             stashlog.error(f"Worker cannot run: {missing_dependency(exc.name or str(exc))}")
         except ImportError:

@@ -11,24 +11,22 @@ from typing import Any
 from core import stashlog
 from core.clock import SYSTEM_CLOCK, Clock, SystemClock
 from core.connection import StashConnection
+from core.progress import Progress
 from core.settings import Settings
 from worker.loop import DrainSummary
 from worker.outcomes import StopReason
 
-REPORT_EVERY_S = 5.0
 WATCH_POLL_S = 1.0
 STALL_MIN_S = 120.0
 
 
-class Reporter:
-    """Turns drain progress into `\\x01p\\x02fraction` lines and a summary line every few seconds."""
+class Reporter(Progress):
+    """Process Queue's progress (core.progress) fed by the drain: after each job it asks the queue
+    how much is left, so the total grows when jobs arrive meanwhile."""
 
     def __init__(self, conn: Any, clock: Clock, callback: Callable[[float, str], None] | None = None) -> None:
+        super().__init__("Synced", clock=clock, callback=callback)
         self.conn = conn
-        self.clock = clock
-        self.callback = callback
-        self.started = clock.now()
-        self.last_line = self.started
 
     def __call__(self, summary: DrainSummary) -> None:
         from sync_queue.status import queue_status
@@ -36,28 +34,6 @@ class Reporter:
         st = queue_status(self.conn, self.clock)
         remaining = int(st["due_now"]) + int(st["in_progress"])
         self.report(summary.processed, summary.processed + remaining)
-
-    def report(self, done: int, total: int, force: bool = False) -> None:
-        fraction = done / total if total else 1.0
-        stashlog.progress(fraction)
-        now = self.clock.now()
-        elapsed = max(1e-6, now - self.started)
-        rate = done / elapsed
-        eta = (total - done) / rate if rate > 0 else float("inf")
-        line = f"Synced {done}/{total} ({rate:.1f}/s, ETA {_fmt_eta(eta)})"
-        if force or now - self.last_line >= REPORT_EVERY_S:
-            self.last_line = now
-            stashlog.info(line)
-        if self.callback is not None:
-            self.callback(fraction, line)
-
-
-def _fmt_eta(seconds: float) -> str:
-    if seconds == float("inf"):
-        return "?"
-    seconds = int(seconds)
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else \
-        f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def run_foreground(stash_conn: StashConnection, data_dir: Path | None = None, settings: Settings | None = None,

@@ -1,10 +1,11 @@
 """Starting the ONE background worker — standard library only: the hook path imports this.
 
-`ensure_worker` checks the consumer lock (an OS file lock, released by the kernel when its holder
-dies) and, if nobody holds it, spawns `python -m worker` fully detached: new session, stdio on a
-log file in the data folder, credentials written to a stdin pipe (never argv or environment,
-which other local users can read). Two racing hooks may both spawn; the loser exits at once
-because it cannot take the lock.
+`ensure_worker_for` is what every producer calls after queueing (hooks, Sync, Reconcile, Retry
+Failed Jobs): it makes sure a worker runs and says so. `ensure_worker` checks the consumer lock
+(an OS file lock, released by the kernel when its holder dies) and, if nobody holds it, spawns
+`python -m worker` fully detached: new session, stdio on a log file in the data folder,
+credentials written to a stdin pipe (never argv or environment, which other local users can
+read). Two racing hooks may both spawn; the loser exits at once because it cannot take the lock.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import sys
 from pathlib import Path
 
+from core import stashlog
 from core.connection import StashConnection
 from core.paths import DATA_DIR_ENV, PLUGIN_DIR
 
@@ -35,6 +37,27 @@ def ensure_worker(data_dir: Path, conn: StashConnection) -> bool:
         return False
     spawn_worker(Path(data_dir), conn)
     return True
+
+
+def ensure_worker_for(data_dir: Path, conn: StashConnection, queued: int, who: str) -> bool | None:
+    """`who` just queued (or joined) `queued` jobs: make sure ONE worker pushes them, and log which.
+
+    Returns None when nothing was queued (no worker needed), True when a worker was started now,
+    False when one already runs. `pushing_note` turns the answer into the task result's sentence.
+    """
+    if queued <= 0:
+        return None
+    started = ensure_worker(data_dir, conn)
+    stashlog.debug(f"{who}: {queued} queued; " + ("started the background worker." if started
+                                                   else "the running background worker pushes them."))
+    return started
+
+
+def pushing_note(started: bool | None) -> str:
+    """The sentence a task result ends with after queueing ("" when nothing was queued)."""
+    if started is None:
+        return ""
+    return "The background worker is pushing them" + (" (started now)." if started else ".")
 
 
 def spawn_worker(data_dir: Path, conn: StashConnection, options: dict[str, object] | None = None,

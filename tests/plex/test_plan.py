@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from core.settings import defaults
 from plex.desired import desired_state
 from plex.item import ItemState, Tag
-from plex.plan import image_lock_params, plan_edits
+from plex.plan import plan_edits
 from sync_queue.state import SyncRecord
 from tests.plex.scenes import scene
 
@@ -146,7 +146,6 @@ def test_images_follow_fingerprints() -> None:
     assert plan_edits(cur, desired_state(moved, S), record_after(sc), S).images == ["poster"]
     bg = S.replace(sync_background=True)
     assert plan_edits(cur, desired_state(sc, bg), record_after(sc), S).images == ["art"]
-    assert image_lock_params(cur, ["poster", "art"]) == {"art.locked": "1"}
 
 
 def test_unmanaged_kinds_keep_ownership() -> None:

@@ -6,13 +6,13 @@ import re
 
 import pytest
 
+from core.invocation import HookContext, InputError
 from hooks.decide import ADMIT, DROP, INVISIBLE_FIELDS, SCAN_DELAY_S, SKIP, decide, ids_in_input
-from plugin_io.invocation import HookContext, InputError
 from tests.reference import stash_schema_dir
 
 
 def ctx(hook_type: str, id: object, input: object = None, fields: list[str] | None = None) -> HookContext:
-    from plugin_io.invocation import parse_id
+    from core.invocation import parse_id
 
     return HookContext(hook_type, parse_id(id, "id"), input, fields)
 

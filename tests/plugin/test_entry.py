@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from core.catalog import TASK_MODES
 from plugin_io import entry
-from plugin_io.catalog import TASK_MODES
 from plugin_io.entry import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, main
 from tests.plugin.helpers import CONN, ROOT, hook_doc, task_doc
 

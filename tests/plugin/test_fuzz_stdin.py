@@ -8,8 +8,8 @@ import sqlite3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.catalog import HOOK_TYPES, IGNORED_HOOK_TYPES
 from plugin_io.entry import main
-from plugin_io.invocation import HOOK_TYPES, IGNORED_HOOK_TYPES
 from tests.plugin.helpers import CONN
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

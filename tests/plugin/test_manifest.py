@@ -6,9 +6,9 @@ import re
 import subprocess
 import sys
 
+from core import catalog
+from core.catalog import HOOK_TYPES
 from core.settings import SPECS
-from plugin_io import catalog
-from plugin_io.invocation import HOOK_TYPES
 from tests.plugin.helpers import ROOT
 from tests.plugin.yaml_subset import parse
 from tools.build_manifest import MANIFEST, manifest_data, render

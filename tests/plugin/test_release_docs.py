@@ -9,8 +9,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from core import catalog
 from core.settings import SPECS
-from plugin_io import catalog
 from tests.plugin.helpers import ROOT, LockHolder, hook_doc
 from tests.plugin.yaml_subset import parse
 from tools import build_docs

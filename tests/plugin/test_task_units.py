@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from core.clock import FakeClock
-from plugin_io.deps import externally_managed, install_command, missing_dependency, python_dep_manager_dir
-from plugin_io.invocation import InputError, parse_id
-from tasks.progress import Progress
+from core.deps import externally_managed, install_command, missing_dependency, python_dep_manager_dir
+from core.invocation import InputError, parse_id
+from core.progress import Progress
 from tasks.status_report import format_status, when
 
 NOW = 1_800_000_000.0
@@ -55,13 +55,13 @@ def test_when_is_relative(age, expected):
 
 def test_progress_lines_are_throttled_and_carry_rate_and_eta(capsys):
     clock = FakeClock(NOW)
-    progress = Progress("Sync All", total=100, clock=clock)
+    progress = Progress("Sync All:", total=100, clock=clock)
     for _ in range(50):
         clock.advance(0.2)
         progress.tick()
     err = capsys.readouterr().err
     info = [line for line in err.splitlines() if line.startswith("\x01i\x02")]
-    assert 1 <= len(info) <= 2 and "Sync All: 25/100 (5.0/s, ETA 15 s)" in info[0]  # every 5 s, not per tick
+    assert 1 <= len(info) <= 2 and "Sync All: 25/100 (5.0/s, ETA 0:15)" in info[0]  # every 5 s, not per tick
     bars = [line for line in err.splitlines() if line.startswith("\x01p\x02")]
     assert 10 <= len(bars) < 50 and bars[-1] in ("\x01p\x020.4900", "\x01p\x020.5000")  # throttled
     progress.done()
@@ -98,3 +98,22 @@ def test_parse_id(raw, expected):
 def test_parse_id_rejects(raw):
     with pytest.raises(InputError):
         parse_id(raw, "id")
+
+
+def test_ensure_worker_for_needs_a_queued_job_and_says_what_it_did(held, capsys):
+    from core import stashlog
+    from core.connection import StashConnection
+    from worker.process import ensure_worker_for, pushing_note
+
+    conn = StashConnection("http", "127.0.0.1", 9, None, None, None, None)
+    stashlog.configure(debug=True)
+    try:
+        assert ensure_worker_for(held, conn, 0, "Sync All") is None  # nothing queued: no worker needed
+        assert ensure_worker_for(held, conn, 3, "Sync All") is False  # the lock holder is the worker
+    finally:
+        stashlog.configure()
+    debug = [line for line in capsys.readouterr().err.splitlines() if line.startswith("\x01d\x02")]
+    assert debug == ["\x01d\x02Sync All: 3 queued; the running background worker pushes them."]
+    assert pushing_note(None) == ""
+    assert pushing_note(False) == "The background worker is pushing them."
+    assert pushing_note(True) == "The background worker is pushing them (started now)."

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from plugin_io.catalog import TASK_MODES
+from core.catalog import TASK_MODES
 from tests.plugin.helpers import LockHolder
 from tests.plugin.world import PluginWorld
 
@@ -166,3 +166,66 @@ def test_stash_unreachable_is_a_clear_error(quiet):
     quiet.stash.stop()
     run = quiet.task("sync_all")
     assert run.returncode == 1 and "Stash" in run.error and "Traceback" not in run.stderr
+
+
+def test_debug_logging_setting_turns_debug_lines_on(quiet):
+    """debug_logging off: a task sends no debug lines; on: it does (Stash shows them at Debug level)."""
+    assert quiet.task("sync_all").messages("d") == []
+    quiet.configure(debug_logging=True)
+    run = quiet.task("sync_all")
+    assert any("queued" in line for line in run.messages("d")), run.messages("d")
+
+
+def _last_reconcile(world: PluginWorld) -> dict:
+    from reconciliation.report import last_report
+    from sync_queue.db import open_db
+
+    conn = open_db(world.data_dir, check=False)
+    try:
+        return last_report(conn) or {}
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("scope", ["recent", "all"])
+def test_reconcile_scope_setting_is_what_the_scheduled_reconcile_runs(world, scope):
+    """The background worker's scheduled reconcile reads the scope the user chose (after one full
+    pass has set a watermark, "recent" really runs as recent)."""
+    import time
+
+    world.configure(reconcile_interval="hourly", reconcile_scope=scope)
+    world.task("reconcile_all")  # queues the never-synced scenes and starts the worker
+    task_report = _last_reconcile(world)
+    assert task_report["scope"] == "all"
+    deadline = time.monotonic() + 60
+    while _last_reconcile(world).get("started_at") == task_report["started_at"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    scheduled = _last_reconcile(world)
+    assert scheduled["started_at"] > task_report["started_at"], "the worker ran no scheduled reconcile"
+    assert scheduled["scope"] == scope
+
+
+def test_obfuscate_paths_setting_hides_paths_in_the_log(quiet):
+    """The same Health Check line names the scene's file path, or a stable hash of it when asked."""
+    quiet.configure(path_map="")
+    plain = [m for m in quiet.task("health_check").messages() if "first unresolved" in m]
+    assert plain and "/stash/media/" in plain[0]
+    quiet.configure(obfuscate_paths=True)
+    hidden = [m for m in quiet.task("health_check").messages() if "first unresolved" in m]
+    assert hidden and "/stash/media/" not in hidden[0] and "<path:" in hidden[0]
+
+
+def test_worker_idle_s_setting_is_how_long_the_worker_waits(world):
+    """The background worker exits after the idle time the user set (the world default is 5 s)."""
+    import time
+
+    from sync_queue.lock import is_held_by_other
+
+    world.configure(worker_idle_s=15)
+    started = time.monotonic()
+    assert world.hook("Scene.Update.Post", 1, {"id": "1", "title": "x"}, ["id", "title"]).output["worker_started"]
+    time.sleep(9)
+    assert is_held_by_other(world.data_dir), "the worker left before its 15 s idle time"
+    while is_held_by_other(world.data_dir) and time.monotonic() - started < 60:
+        time.sleep(0.2)
+    assert not is_held_by_other(world.data_dir), "the worker kept running past its idle time"

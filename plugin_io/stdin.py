@@ -1,87 +1,22 @@
-"""Stash's stdin document → one typed invocation (hook or task).
+"""Stash's stdin document → one typed invocation (hook or task), or an InputError saying what is wrong.
 
 The background worker is not started through here: worker.process spawns `python -m worker`
 and hands it the connection on a pipe.
 
 Why a separate parser: every malformed shape must become a clear InputError (→ `{"error": …}`)
-before any dispatch happens, and the hook path must stay standard-library-only and cheap, so
-plain classes are used instead of dataclasses/typing (each costs milliseconds per hook process).
+before any dispatch happens, and the hook path must stay standard-library-only and cheap.
+Which hook types exist comes from core.catalog (the table the manifest is generated from).
 """
 
 from __future__ import annotations
 
 import json
 
-from core.connection import ConnectionInputError, StashConnection, parse_server_connection
+from core.catalog import HOOK_TYPES, IGNORED_HOOK_TYPES
+from core.connection import ConnectionInputError, parse_server_connection
+from core.invocation import HookContext, InputError, Invocation, parse_id
 
-HOOK_TYPES = (
-    "Scene.Create.Post", "Scene.Update.Post", "Scene.Destroy.Post",
-    "Performer.Update.Post", "Studio.Update.Post", "Tag.Update.Post", "Tag.Merge.Post",
-    "Group.Update.Post",
-)
-# Hooks Stash may deliver although the manifest does not subscribe to them (an older manifest, a
-# hand-edited one, the deprecated Movie hooks fired together with Group): recognised, then ignored.
-IGNORED_HOOK_TYPES = (
-    "Performer.Create.Post", "Performer.Destroy.Post", "Studio.Create.Post", "Studio.Destroy.Post",
-    "Tag.Create.Post", "Tag.Destroy.Post", "Group.Create.Post", "Group.Destroy.Post",
-    "Movie.Create.Post", "Movie.Update.Post", "Movie.Destroy.Post",
-)
-MAX_ID = 2**63 - 1
-
-
-class InputError(ValueError):
-    """The stdin document is not something Stash sends; the message says what is wrong."""
-
-
-class HookContext:
-    """Stash's `args.hookContext`. `id` is None when Stash sent 0/empty (e.g. the clean task)."""
-
-    __slots__ = ("type", "id", "input", "input_fields")
-
-    def __init__(self, type: str, id: int | None, input: object, input_fields: list[str] | None) -> None:
-        self.type = type
-        self.id = id
-        self.input = input
-        self.input_fields = input_fields
-
-    def __repr__(self) -> str:
-        return f"HookContext({self.type!r}, id={self.id!r}, fields={self.input_fields!r})"
-
-
-class Invocation:
-    """One run of the plugin: `kind` is "hook" or "task"."""
-
-    __slots__ = ("kind", "conn", "mode", "args", "hook")
-
-    def __init__(self, kind: str, conn: StashConnection, mode: str | None, args: dict[str, str],
-                 hook: HookContext | None = None) -> None:
-        self.kind = kind
-        self.conn = conn
-        self.mode = mode
-        self.args = args
-        self.hook = hook
-
-    def __repr__(self) -> str:
-        return f"Invocation({self.kind!r}, mode={self.mode!r}, hook={self.hook!r})"
-
-
-def parse_id(raw: object, what: str) -> int | None:
-    """GraphQL IDs arrive as numbers or numeric strings; 0 / "" / None mean "no id"."""
-    if raw is None or raw == "" or raw == 0:
-        return None
-    if isinstance(raw, bool):
-        raise InputError(f"{what} {raw!r} is not a numeric id")
-    if isinstance(raw, int):
-        value = raw
-    elif isinstance(raw, float) and raw.is_integer():
-        value = int(raw)
-    elif isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
-        value = int(raw.strip())
-    else:
-        raise InputError(f"{what} {str(raw)[:80]!r} is not a numeric id")
-    if value < 0 or value > MAX_ID:
-        raise InputError(f"{what} {value} is out of range")
-    return value or None
+_KNOWN_HOOK_TYPES = frozenset(HOOK_TYPES + IGNORED_HOOK_TYPES)
 
 
 def _decode(data: bytes | str) -> dict:
@@ -109,7 +44,7 @@ def _hook_context(raw: object) -> HookContext:
     hook_type = raw.get("type")
     if not isinstance(hook_type, str) or not hook_type:
         raise InputError("args.hookContext.type is missing")
-    if hook_type not in HOOK_TYPES and hook_type not in IGNORED_HOOK_TYPES:
+    if hook_type not in _KNOWN_HOOK_TYPES:
         raise InputError(f"unknown hook type {hook_type[:80]!r}; this plugin handles {', '.join(HOOK_TYPES)}")
     fields = raw.get("inputFields")
     if fields is not None and (not isinstance(fields, list) or not all(isinstance(f, str) for f in fields)):

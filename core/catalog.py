@@ -1,7 +1,10 @@
-"""The tasks and hooks Stash shows and fires: one table, read by the manifest builder and the dispatcher.
+"""The tasks and hooks Stash shows and fires: one table each, read by the manifest builder, the
+stdin parser (which hook types exist), the hook policy (what each type targets) and the dispatcher.
 
-Why one table: the `mode` values are an interface other tools depend on, and the manifest must
-never offer a task the dispatcher does not know (a test checks both directions).
+Why one table: the `mode` values are an interface other tools depend on, the manifest must never
+offer a task the dispatcher does not know (a test checks both directions), and a hook type added
+to the manifest must be one the parser accepts and the policy acts on. Lives in core (standard
+library only) because the hook path and the tasks read it and must not import the entry layer.
 """
 
 from __future__ import annotations
@@ -45,14 +48,32 @@ TASKS: tuple[tuple[str, str, str, tuple[tuple[str, str], ...]], ...] = (
      "rebuild_index", ()),
 )
 
+# Hook types Stash fires for a scene itself, and for an object whose scenes carry it (fan-out).
+SCENE_CREATE, SCENE_UPDATE, SCENE_DESTROY = "Scene.Create.Post", "Scene.Update.Post", "Scene.Destroy.Post"
+TAG_MERGE = "Tag.Merge.Post"
+SCENE_HOOKS: tuple[str, ...] = (SCENE_CREATE, SCENE_UPDATE, SCENE_DESTROY)
+FAN_OUT_HOOKS: tuple[str, ...] = ("Performer.Update.Post", "Studio.Update.Post", "Tag.Update.Post", TAG_MERGE,
+                                  "Group.Update.Post")
+
 # (hook name, description, triggeredBy)
 HOOKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Queue scene changes",
      "Queue a scene for Plex when it is created, edited or deleted in Stash (fast: no network).",
-     ("Scene.Create.Post", "Scene.Update.Post", "Scene.Destroy.Post")),
+     SCENE_HOOKS),
     ("Queue scenes of renamed people, studios, tags and groups",
      "When a performer, studio, tag or group changes, queue the scenes that carry it.",
-     ("Performer.Update.Post", "Studio.Update.Post", "Tag.Update.Post", "Tag.Merge.Post", "Group.Update.Post")),
+     FAN_OUT_HOOKS),
+)
+
+# Hooks Stash may deliver although the manifest does not subscribe to them (an older manifest, a
+# hand-edited one, the deprecated Movie hooks fired together with Group): recognised, then ignored.
+IGNORED_HOOK_TYPES: tuple[str, ...] = (
+    "Performer.Create.Post", "Performer.Destroy.Post", "Studio.Create.Post", "Studio.Destroy.Post",
+    "Tag.Create.Post", "Tag.Destroy.Post", "Group.Create.Post", "Group.Destroy.Post",
+    "Movie.Create.Post", "Movie.Update.Post", "Movie.Destroy.Post",
 )
 
 TASK_MODES: tuple[str, ...] = tuple(t[2] for t in TASKS)
+HOOK_TYPES: tuple[str, ...] = tuple(t for _, _, types in HOOKS for t in types)
+# The queue target kind a subscribed hook type is about: "Tag.Merge.Post" → "tag".
+HOOK_KIND: dict[str, str] = {t: t.split(".", 1)[0].lower() for t in HOOK_TYPES}
