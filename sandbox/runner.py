@@ -9,12 +9,14 @@ stdin carries one JSON document and is then closed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,25 +90,53 @@ def plugin_env(env: dict[str, str] | None = None) -> dict[str, str]:
     return out
 
 
+def _pump(proc: subprocess.Popen, payload: bytes) -> tuple[threading.Thread, list[bytes], list[bytes]]:
+    """Stash's way (pkg/plugin/raw.go): stdin written and closed from its own goroutine, stdout
+    and stderr read concurrently — so a large document never deadlocks on a full pipe."""
+    out: list[bytes] = []
+    err: list[bytes] = []
+
+    def feed() -> None:
+        try:
+            if proc.stdin is not None:
+                proc.stdin.write(payload)
+        except OSError:  # Stash only logs a failed stdin write
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                if proc.stdin is not None:
+                    proc.stdin.close()
+
+    def drain(pipe: Any, sink: list[bytes]) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            for chunk in iter(lambda: pipe.read(65536), b""):
+                sink.append(chunk)
+
+    threads = [threading.Thread(target=feed, daemon=True),
+               threading.Thread(target=drain, args=(proc.stdout, out), daemon=True),
+               threading.Thread(target=drain, args=(proc.stderr, err), daemon=True)]
+    for thread in threads:
+        thread.start()
+    readers = threading.Thread(target=lambda: [t.join() for t in threads[1:]], daemon=True)
+    readers.start()
+    return readers, out, err
+
+
 def _communicate(proc: subprocess.Popen, payload: bytes, timeout: float, eof_grace: float) -> tuple[bytes, bytes]:
     """Feed stdin, read both pipes to EOF like Stash; detect a child that exited while a
     grandchild still holds its stdout (Stash would keep the hook 'running' until that one exits)."""
     deadline = time.monotonic() + timeout
     exited_at: float | None = None
-    first = True
+    readers, out, err = _pump(proc, payload)
     while True:
-        try:
-            out, err = proc.communicate(payload if first else None, timeout=0.1)
-            return out, err
-        except subprocess.TimeoutExpired:
-            first = False
+        readers.join(0.05)
+        if not readers.is_alive():
+            proc.wait(max(0.1, deadline - time.monotonic()))
+            return b"".join(out), b"".join(err)
         now = time.monotonic()
         if proc.poll() is not None:
             exited_at = exited_at or now
             if now - exited_at > eof_grace:
-                for pipe in (proc.stdout, proc.stderr):
-                    if pipe is not None:
-                        pipe.close()
                 raise PluginProtocolError(
                     "the plugin exited but its stdout/stderr is still open in a child process: Stash waits "
                     "for EOF, so the hook would block the user's save until that child exits")
