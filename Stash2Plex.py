@@ -3,6 +3,8 @@
 
 Thin on purpose: make the plugin folder importable (Stash's working directory is its own), then
 hand over to plugin_io.entry, which reads stdin, dispatches and prints exactly one JSON object.
+Nothing third-party is touched here: tasks (not hooks) put the release zip's bundled packages
+(vendor/) on the import path via core.vendored, so the hook path stays standard-library only.
 """
 
 import os

@@ -68,6 +68,9 @@ def _dispatch(inv: Invocation) -> object:
         from hooks.run import run_hook
 
         return run_hook(inv)
+    from core.vendored import activate
+
+    activate()  # tasks (never hooks) use the bundled third-party packages of a release zip
     from tasks.dispatch import run_task
 
     return run_task(inv)

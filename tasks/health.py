@@ -28,6 +28,14 @@ class Checks:
         self.lines.append(f"{PROBLEM}: {text}")
 
 
+def _packages(checks: Checks) -> None:
+    """Which copy of each third-party package runs (bundled vendor/ or installed) and its version."""
+    from core.vendored import report
+
+    complete, line = report()
+    (checks.ok if complete else checks.problem)(line)
+
+
 def _stash(ctx: TaskContext, checks: Checks) -> bool:
     try:
         version = ctx.stash.version()
@@ -124,6 +132,7 @@ def _mapping(ctx: TaskContext, checks: Checks) -> None:
 
 def health_check(ctx: TaskContext) -> str:
     checks = Checks()
+    _packages(checks)
     stash_ok = _stash(ctx, checks)
     plex_ok = stash_ok and _plex(ctx, checks)
     if plex_ok:

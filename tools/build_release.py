@@ -4,6 +4,13 @@ Why: users add a plugin source URL in Stash (Settings › Plugins › Available 
 index.yml, downloads the zip, checks its sha256 and unpacks it as the plugin folder. The zip holds
 only what the plugin runs (no tests, sandbox, benchmarks, tools) and is byte-reproducible: fixed
 file order and timestamps (SOURCE_DATE_EPOCH, else the last commit's time).
+
+It also carries the third-party packages in vendor/ (tools/wheels.py: the pure-Python wheels
+pinned with sha256 in tools/release-lock.txt, unpacked as they are), so installing from a plugin
+source needs no shell and no pip: core/vendored.py puts vendor/ on sys.path for tasks and the worker.
+
+    python tools/build_release.py [OUT_DIR]           # dist/ by default; wheel cache: dist/wheels/
+    python tools/build_release.py --lock plexapi==4.18.3 requests==2.34.2 ...   # rewrite the lock
 """
 
 from __future__ import annotations
@@ -21,11 +28,19 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from core import catalog  # noqa: E402
+from core.vendored import PACKAGES as VENDORED  # noqa: E402
+from core.vendored import VENDOR  # noqa: E402
+from tools import wheels  # noqa: E402
 from tools.build_manifest import q, render  # noqa: E402
 
 PACKAGES = ("core", "hooks", "plugin_io", "tasks", "sync_queue", "worker", "stash", "plex", "reconciliation")
 FILES = ("Stash2Plex.py", "Stash2Plex.yml", "requirements.txt", "README.md", "LICENSE")
-REQUIRES = ("PythonDepManager",)
+LOCK = ROOT / "tools" / "release-lock.txt"
+CACHE = ROOT / "dist" / "wheels"
+LOCK_HEADER = ("# Third-party packages bundled in the release zip's vendor/ folder (tools/build_release.py).\n"
+               "# Exact versions the test suite runs with; pure-Python wheels (py3-none-any) only; every build\n"
+               "# checks these sha256 hashes and fails on any difference. Regenerate (never edit by hand):\n"
+               "#   python tools/build_release.py --lock name==version ...   (every package, dependencies too)\n")
 
 
 def release_files(root: Path = ROOT) -> list[tuple[str, Path]]:
@@ -49,17 +64,53 @@ def build_epoch(root: Path = ROOT) -> int:
         return 1_767_225_600  # 2026-01-01
 
 
-def write_zip(target: Path, files: list[tuple[str, Path]], epoch: int) -> None:
+def write_zip(target: Path, files: list[tuple[str, Path | bytes]], epoch: int) -> None:
+    """Entries are (name, source file) or (name, bytes), written in name order."""
     stamp = time.gmtime(max(epoch, 315_532_800))[:6]  # zip cannot store dates before 1980
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-        for name, path in files:
+        for name, source in sorted(files, key=lambda entry: entry[0]):
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.external_attr = (0o755 if name == "Stash2Plex.py" else 0o644) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            data = path.read_bytes()
+            data = source if isinstance(source, bytes) else source.read_bytes()
             if name == "Stash2Plex.yml":
                 data = render().encode("utf-8")  # always the manifest generated from the source of truth
             zf.writestr(info, data)
+
+
+def _requirement_pins(root: Path) -> dict[str, str]:
+    """`name==version` lines of requirements.txt (canonical name → version)."""
+    path = root / "requirements.txt"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    pins = (line.split("#")[0].strip().split("==", 1) for line in lines if "==" in line)
+    return {wheels.canonical(name.strip()): version.strip() for name, version in pins}
+
+
+def check_bundle(pins: list[wheels.Pin], files: list[Path], root: Path = ROOT) -> None:
+    """The bundle is complete and consistent: ReleaseError names what is wrong."""
+    locked = {wheels.canonical(p.name): p.version for p in pins}
+    for name, version in _requirement_pins(root).items():
+        if name in locked and locked[name] != version:
+            raise wheels.ReleaseError(f"requirements.txt pins {name}=={version}, the release lock {locked[name]}")
+    for wheel in files:
+        unlocked = wheels.requires(wheel) - set(locked)
+        if unlocked:
+            raise wheels.ReleaseError(f"{wheel.name} requires {sorted(unlocked)}: add them to the release lock")
+    tops = set().union(*(wheels.top_levels(w) for w in files)) if files else set()
+    if tops != set(VENDORED):
+        raise wheels.ReleaseError(f"the wheels provide {sorted(tops)}, core/vendored.py PACKAGES lists "
+                                  f"{sorted(VENDORED)}: keep them equal (Health Check reports that list)")
+    clash = tops & (set(PACKAGES) | set(sys.stdlib_module_names))
+    if clash:
+        raise wheels.ReleaseError(f"bundled names {sorted(clash)} would shadow the plugin or the standard library")
+
+
+def vendor_files(lock: Path = LOCK, cache: Path = CACHE, root: Path = ROOT) -> list[tuple[str, bytes]]:
+    """Every file of the locked wheels under vendor/ (downloaded into `cache` once, hash-checked)."""
+    pins = wheels.parse_lock(lock.read_text(encoding="utf-8"))
+    files = wheels.fetch(pins, cache)
+    check_bundle(pins, files, root)
+    return [entry for wheel in files for entry in wheels.members(wheel, f"{VENDOR}/")]
 
 
 def index_entry(sha256: str, epoch: int, commit: str = "") -> str:
@@ -67,9 +118,8 @@ def index_entry(sha256: str, epoch: int, commit: str = "") -> str:
     date = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(epoch))
     lines = [f"- id: {catalog.PLUGIN_ID}", f"  name: {q(catalog.PLUGIN_NAME)}", "  metadata:",
              f"    description: {q(catalog.DESCRIPTION)}", f"  version: {q(version)}", f"  date: {q(date)}",
-             f"  path: {catalog.PLUGIN_ID}.zip", f"  sha256: {q(sha256)}", "  requires:"]
-    lines += [f"    - {r}" for r in REQUIRES]
-    return "\n".join(lines) + "\n"
+             f"  path: {catalog.PLUGIN_ID}.zip", f"  sha256: {q(sha256)}"]
+    return "\n".join(lines) + "\n"  # no `requires:`: the zip needs no other plugin (vendor/ has the packages)
 
 
 def short_commit(root: Path = ROOT) -> str:
@@ -81,11 +131,16 @@ def short_commit(root: Path = ROOT) -> str:
         return ""
 
 
-def build(out_dir: Path, root: Path = ROOT) -> tuple[Path, Path]:
+def build(out_dir: Path, root: Path = ROOT, *, vendor: bool = True, lock: Path = LOCK,
+          cache: Path = CACHE) -> tuple[Path, Path]:
+    """Write <out_dir>/Stash2Plex.zip and index.yml. `vendor=False` leaves vendor/ out (fast tests)."""
+    files: list[tuple[str, Path | bytes]] = list(release_files(root))
+    if vendor:
+        files += vendor_files(lock, cache, root)
     out_dir.mkdir(parents=True, exist_ok=True)
     epoch = build_epoch(root)
     zip_path = out_dir / f"{catalog.PLUGIN_ID}.zip"
-    write_zip(zip_path, release_files(root), epoch)
+    write_zip(zip_path, files, epoch)
     sha = hashlib.sha256(zip_path.read_bytes()).hexdigest()
     index_path = out_dir / "index.yml"
     index_path.write_text(index_entry(sha, epoch, short_commit(root)), encoding="utf-8")
@@ -93,8 +148,17 @@ def build(out_dir: Path, root: Path = ROOT) -> tuple[Path, Path]:
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[0]) if argv else ROOT / "dist"
-    zip_path, index_path = build(out)
+    try:
+        if argv[:1] == ["--lock"]:
+            pins = wheels.lock_pins(argv[1:], CACHE)
+            LOCK.write_text(wheels.render_lock(pins, LOCK_HEADER), encoding="utf-8")
+            sys.stderr.write(f"wrote {LOCK} ({len(pins)} wheels)\n")
+            return 0
+        out = Path(argv[0]) if argv else ROOT / "dist"
+        zip_path, index_path = build(out)
+    except wheels.ReleaseError as exc:
+        sys.stderr.write(f"release build FAILED: {exc}\n")
+        return 1
     sys.stderr.write(f"wrote {zip_path} ({zip_path.stat().st_size} bytes) and {index_path}\n")
     return 0
 

@@ -38,8 +38,9 @@ def test_parsed_manifest_equals_the_source_data():
     assert manifest() == manifest_data()
 
 
-def test_requires_python_dep_manager_comment():
-    assert MANIFEST.read_text(encoding="utf-8").splitlines()[0] == "# requires: PythonDepManager"
+def test_requires_no_other_plugin():
+    """The release zip bundles its packages (vendor/): no `# requires: PythonDepManager` (issue 13)."""
+    assert not [line for line in MANIFEST.read_text(encoding="utf-8").splitlines() if line.startswith("# requires")]
 
 
 def test_only_keys_stash_accepts():

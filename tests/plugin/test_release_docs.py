@@ -18,7 +18,7 @@ from tools.build_release import build, release_files
 
 
 def test_zip_holds_only_what_the_plugin_needs(tmp_path):
-    zip_path, index_path = build(tmp_path / "dist")
+    zip_path, index_path = build(tmp_path / "dist", vendor=False)
     names = zipfile.ZipFile(zip_path).namelist()
     tops = {n.split("/")[0] for n in names}
     assert {"Stash2Plex.py", "Stash2Plex.yml", "requirements.txt", "core", "hooks", "plugin_io", "tasks",
@@ -30,24 +30,24 @@ def test_zip_holds_only_what_the_plugin_needs(tmp_path):
 
 def test_zip_is_reproducible(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
-    a, _ = build(tmp_path / "a")
-    b, _ = build(tmp_path / "b")
+    a, _ = build(tmp_path / "a", vendor=False)
+    b, _ = build(tmp_path / "b", vendor=False)
     assert a.read_bytes() == b.read_bytes()
 
 
 def test_index_entry(tmp_path):
-    zip_path, index_path = build(tmp_path / "dist")
+    zip_path, index_path = build(tmp_path / "dist", vendor=False)
     entries = parse(index_path.read_text(encoding="utf-8"))
     assert isinstance(entries, list) and len(entries) == 1
     entry = entries[0]
-    assert {"id", "name", "version", "date", "path", "sha256", "requires"} <= set(entry)
+    assert {"id", "name", "version", "date", "path", "sha256"} <= set(entry)
     assert entry["id"] == catalog.PLUGIN_ID and entry["path"] == zip_path.name
     assert entry["sha256"] == hashlib.sha256(zip_path.read_bytes()).hexdigest()
-    assert entry["requires"] == ["PythonDepManager"] and entry["version"].startswith(catalog.VERSION)
+    assert "requires" not in entry and entry["version"].startswith(catalog.VERSION)  # vendor/ instead
 
 
 def test_unpacked_zip_runs_a_hook_and_rejects_bad_input(tmp_path):
-    zip_path, _ = build(tmp_path / "dist")
+    zip_path, _ = build(tmp_path / "dist", vendor=False)
     plugin = tmp_path / "plugins" / "Stash2Plex"
     zipfile.ZipFile(zip_path).extractall(plugin)
     data = tmp_path / "data"
