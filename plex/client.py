@@ -6,8 +6,10 @@ Why here: one pooled session with both timeouts honoured and auto-reload off is 
 
 from __future__ import annotations
 
+import os
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -74,13 +76,23 @@ def _refuse_unavailable(response: requests.Response, *args: object, **kwargs: ob
                           + (f"; it asks to retry after {wait:.0f} s" if wait is not None else ""), wait)
 
 
+class _UnverifiedAdapter(requests.adapters.HTTPAdapter):
+    """Certificate checks off means off: requests would otherwise let REQUESTS_CA_BUNDLE or
+    CURL_CA_BUNDLE (set in many containers) turn verification back on for every request."""
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs["verify"] = False
+        return super().send(request, *args, **kwargs)
+
+
 def make_session(settings: Settings) -> requests.Session:
     """One pooled session for every Plex request; TLS verification per setting; 5xx/429 answers
     raise Unavailable (with the server's Retry-After)."""
     session = requests.Session()
     session.hooks["response"].append(_refuse_unavailable)
     session.verify = bool(settings.plex_verify_tls)
-    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=8, max_retries=0)
+    adapter_class = requests.adapters.HTTPAdapter if settings.plex_verify_tls else _UnverifiedAdapter
+    adapter = adapter_class(pool_connections=4, pool_maxsize=8, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     if not settings.plex_verify_tls:
@@ -127,7 +139,9 @@ def classify(exc: BaseException) -> SyncError:
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
         return Transient(f"Plex's answer was cut off: {msg}")
     if isinstance(exc, requests.exceptions.SSLError):
-        return ConfigError(f"Plex TLS certificate was rejected: {msg}. For a self-signed certificate "
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        against = f" (checked against {bundle}, set by REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE)" if bundle else ""
+        return ConfigError(f"Plex TLS certificate was rejected{against}: {msg}. For a self-signed certificate "
                            f"turn off 'Verify Plex TLS certificate' under {WHERE}.")
     if isinstance(exc, requests.exceptions.ConnectionError):
         # Refused / DNS / reset. A reset after the request was sent is still "server down" for

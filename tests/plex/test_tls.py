@@ -1,0 +1,76 @@
+"""'Verify Plex TLS certificate' off means off, even in containers that set REQUESTS_CA_BUNDLE or
+CURL_CA_BUNDLE (requests lets those turn verification back on), and a rejected certificate says
+which bundle it was checked against."""
+
+from __future__ import annotations
+
+import http.server
+import shutil
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from core.errors import ConfigError
+from core.settings import load_settings
+from plex.client import classify, make_session
+
+pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command line")
+
+
+def _self_signed(folder: Path, name: str) -> tuple[Path, Path]:
+    cert, key = folder / f"{name}.pem", folder / f"{name}.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    f"/CN={name}", "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+class _Identity(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        body = b'<?xml version="1.0"?><MediaContainer size="0" machineIdentifier="tls"/>'
+        self.send_response(200)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def https_url(tmp_path: Path) -> Iterator[str]:
+    cert, key = _self_signed(tmp_path, "plex.test")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Identity)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"https://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_verification_off_survives_a_ca_bundle_in_the_environment(https_url: str, tmp_path: Path, variable: str,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    other_ca, _ = _self_signed(tmp_path, "someone-else")
+    monkeypatch.setenv(variable, str(other_ca))
+    session = make_session(load_settings({"plex_url": https_url, "plex_token": "t" * 20,
+                                          "plex_verify_tls": False}))
+    assert session.get(https_url + "/identity", timeout=5).status_code == 200
+
+
+def test_a_rejected_certificate_names_the_bundle_it_was_checked_against(https_url: str, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    other_ca, _ = _self_signed(tmp_path, "someone-else")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(other_ca))
+    session = make_session(load_settings({"plex_url": https_url, "plex_token": "t" * 20}))
+    with pytest.raises(requests.exceptions.SSLError) as raised:
+        session.get(https_url + "/identity", timeout=5)
+    err = classify(raised.value)
+    assert isinstance(err, ConfigError) and str(other_ca) in str(err) and "REQUESTS_CA_BUNDLE" in str(err)
