@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from core.connection import StashConnection
-from core.errors import AuthFailed, Permanent, ServerDown, Transient
+from core.errors import AuthFailed, ConfigError, Permanent, ServerDown, Transient
 from core.redact import register_secret
 from stash import queries
 
@@ -29,6 +29,60 @@ _MISSING_SCENE = re.compile(r"scene with id (\d+) not found")
 _BUSY_WORDS = ("database is locked", "busy", "timeout", "temporarily")
 
 
+TLS_NAME_ENV = "STASH2PLEX_STASH_TLS_NAME"
+TLS_CA_ENV = "STASH2PLEX_STASH_CA_BUNDLE"
+_TLS_HINT = ("Stash at {url} uses HTTPS and its certificate was rejected ({error}). Stash hands plugins its "
+             "bind address, which the certificate does not name. Set " + TLS_NAME_ENV + " to the host name in "
+             "the certificate (and " + TLS_CA_ENV + " to your CA file) in the environment Stash runs in, or "
+             "unset both: the plugin then connects without checking the certificate, which is safe because "
+             "that connection never leaves this machine.")
+
+
+class _NamedTLSAdapter(requests.adapters.HTTPAdapter):
+    """Verify Stash's certificate for the name it was issued to (SNI and host-name check use
+    `name`) against `ca` (or the default bundle) while connecting to the local bind address.
+    The CA is fixed here: REQUESTS_CA_BUNDLE must not replace the one the user chose."""
+
+    def __init__(self, name: str, ca: str) -> None:
+        self._name = name
+        self._ca: str | bool = ca or True
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        if self._name:
+            kwargs.update(server_hostname=self._name, assert_hostname=self._name)
+        super().init_poolmanager(*args, **kwargs)
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs["verify"] = self._ca
+        return super().send(request, *args, **kwargs)
+
+
+class _UnverifiedAdapter(requests.adapters.HTTPAdapter):
+    """No certificate check (also not through REQUESTS_CA_BUNDLE): for Stash's own local address."""
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs["verify"] = False
+        return super().send(request, *args, **kwargs)
+
+
+def _configure_tls(session: requests.Session, base_url: str) -> None:
+    """HTTPS Stash: Stash hands plugins its bind address (0.0.0.0 → 127.0.0.1), never the name in
+    its certificate, so a plain check always fails. With a configured name (and CA) verify for
+    that name; otherwise connect unverified — the connection stays on this machine."""
+    import os
+
+    name, ca = os.environ.get(TLS_NAME_ENV, "").strip(), os.environ.get(TLS_CA_ENV, "").strip()
+    if name or ca:
+        session.mount(base_url, _NamedTLSAdapter(name, ca))
+        return
+    import urllib3
+
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    session.verify = False
+    session.mount(base_url, _UnverifiedAdapter())
+
+
 class StashClient:
     """Talks to one Stash server. Raises AuthFailed (401/403), ServerDown (unreachable) or
     Transient (timeouts, 5xx, busy database); GraphQL validation errors are Permanent."""
@@ -39,6 +93,8 @@ class StashClient:
         self.requests_made = 0
         self.session = session or requests.Session()
         self.session.headers.update({"Accept": "application/json", "User-Agent": "Stash2Plex"})
+        if conn.scheme == "https":
+            _configure_tls(self.session, conn.base_url)
         self._base = urlsplit(conn.base_url)
         self.using_api_key = False
         self._key_from_cookie = False
@@ -92,6 +148,8 @@ class StashClient:
         self.requests_made += 1
         try:
             resp = self.session.request(method, url, timeout=(min(10.0, self.timeout), self.timeout), **kwargs)
+        except requests.exceptions.SSLError as exc:
+            raise ConfigError(_TLS_HINT.format(url=self.conn.base_url, error=exc)) from exc
         except requests.exceptions.ConnectTimeout as exc:
             raise ServerDown(f"Stash at {self.conn.base_url} did not accept a connection: {exc}") from exc
         except requests.exceptions.Timeout as exc:

@@ -5,10 +5,6 @@ which bundle it was checked against."""
 from __future__ import annotations
 
 import http.server
-import shutil
-import ssl
-import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,15 +14,9 @@ import requests
 from core.errors import ConfigError
 from core.settings import load_settings
 from plex.client import classify, make_session
+from tests.tls import https_server, needs_openssl, self_signed
 
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command line")
-
-
-def _self_signed(folder: Path, name: str) -> tuple[Path, Path]:
-    cert, key = folder / f"{name}.pem", folder / f"{name}.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                    f"/CN={name}", "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    return cert, key
+pytestmark = needs_openssl
 
 
 class _Identity(http.server.BaseHTTPRequestHandler):
@@ -44,21 +34,15 @@ class _Identity(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def https_url(tmp_path: Path) -> Iterator[str]:
-    cert, key = _self_signed(tmp_path, "plex.test")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Identity)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"https://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    cert, key = self_signed(tmp_path, "plex.test")
+    with https_server(_Identity, cert, key) as port:
+        yield f"https://127.0.0.1:{port}"
 
 
 @pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
 def test_verification_off_survives_a_ca_bundle_in_the_environment(https_url: str, tmp_path: Path, variable: str,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    other_ca, _ = _self_signed(tmp_path, "someone-else")
+    other_ca, _ = self_signed(tmp_path, "someone-else")
     monkeypatch.setenv(variable, str(other_ca))
     session = make_session(load_settings({"plex_url": https_url, "plex_token": "t" * 20,
                                           "plex_verify_tls": False}))
@@ -67,7 +51,7 @@ def test_verification_off_survives_a_ca_bundle_in_the_environment(https_url: str
 
 def test_a_rejected_certificate_names_the_bundle_it_was_checked_against(https_url: str, tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    other_ca, _ = _self_signed(tmp_path, "someone-else")
+    other_ca, _ = self_signed(tmp_path, "someone-else")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(other_ca))
     session = make_session(load_settings({"plex_url": https_url, "plex_token": "t" * 20}))
     with pytest.raises(requests.exceptions.SSLError) as raised:
