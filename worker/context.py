@@ -24,7 +24,8 @@ BATCH = 100
 
 @dataclass
 class WorkerContext:
-    """`queue` is a sync_queue.jobs.Consumer (take_due/ack/retry_later); `stash` a StashClient."""
+    """`queue` is a sync_queue.consumer.Consumer (a QueueStore: take_due/ack/retry_later/release/
+    dead_letter, records, not-found windows); `stash` a StashClient."""
 
     db: sqlite3.Connection
     data_dir: Path

@@ -15,15 +15,11 @@ from typing import Any
 from core.errors import NotInPlex, SyncError
 from worker.context import WorkerContext
 
-NF_TABLE = "worker_not_found"
-_NF_SCHEMA = (f"CREATE TABLE IF NOT EXISTS {NF_TABLE} (scene_id INTEGER PRIMARY KEY, first_seen REAL NOT NULL, "
-              "scan_requested INTEGER NOT NULL DEFAULT 0)")
-
 UNCHANGED, PUSHED, EXCLUDED = "unchanged", "pushed", "excluded"
 
 
 def ensure_tables(ctx: WorkerContext) -> None:
-    ctx.db.execute(_NF_SCHEMA)
+    """Nothing left to create: open_db applies sync_queue.schema (every table) before a drain."""
 
 
 @dataclass
@@ -51,12 +47,11 @@ def prepare(ctx: WorkerContext, job: Any, scene: dict[str, Any]) -> Prepared | s
     Returns EXCLUDED / UNCHANGED, or what to push; raises SyncError (NotInPlex, Ambiguous …)."""
     from plex.desired import desired_state
     from plex.locate import locate
-    from sync_queue.state import get_record
 
     desired = desired_state(scene, ctx.settings)
     if desired is None:
         return EXCLUDED
-    record = get_record(ctx.db, int(scene["id"]))
+    record = ctx.queue.get_record(int(scene["id"]))
     if record is not None and record.content_fp == desired.content_fp:
         return UNCHANGED
     location = locate(ctx.server(), ctx.index(), scene, record, ctx.settings)
@@ -97,18 +92,16 @@ def finish(ctx: WorkerContext, prep: Prepared, result: PushResult) -> None:
 
 
 def _record(ctx: WorkerContext, scene: dict[str, Any], desired: Any, location: Any, outcome: Any) -> None:
-    from sync_queue.db import immediate
-    from sync_queue.state import SyncRecord, put_record
+    from sync_queue.state import SyncRecord
 
     sid = int(scene["id"])
     now = ctx.clock.now()
-    with immediate(ctx.db):  # one commit: the record and the end of any not-found window
-        put_record(ctx.db, SyncRecord(
-            scene_id=sid, fingerprints=dict(desired.fingerprints), content_fp=desired.content_fp,
-            owned_tags={k: list(v) for k, v in outcome.owned_tags.items()}, image_fps=dict(outcome.image_fps),
-            section_id=_int(location.section_id), rating_key=_int(location.rating_key),
-            plex_file=location.plex_file, stash_updated_at=scene.get("updated_at"), pushed_at=now))
-        forget_not_found(ctx, sid)
+    # one commit: the record, the failed-job entry resolved, the end of any not-found window
+    ctx.queue.confirm_push(SyncRecord(
+        scene_id=sid, fingerprints=dict(desired.fingerprints), content_fp=desired.content_fp,
+        owned_tags={k: list(v) for k, v in outcome.owned_tags.items()}, image_fps=dict(outcome.image_fps),
+        section_id=_int(location.section_id), rating_key=_int(location.rating_key),
+        plex_file=location.plex_file, stash_updated_at=scene.get("updated_at"), pushed_at=now))
     assert ctx.stats is not None
     ctx.stats.set(last_push_at=now)
 
@@ -122,28 +115,22 @@ def _int(value: object) -> int | None:
 
 def scene_gone(ctx: WorkerContext, scene_id: int) -> None:
     """The scene was deleted in Stash: forget what we pushed for it."""
-    from sync_queue.state import delete_record
-
-    delete_record(ctx.db, scene_id)
+    ctx.queue.delete_record(scene_id)
     forget_not_found(ctx, scene_id)
 
 
 def forget_not_found(ctx: WorkerContext, scene_id: int) -> None:
-    ctx.db.execute(f"DELETE FROM {NF_TABLE} WHERE scene_id = ?", (scene_id,))
+    ctx.queue.forget_not_found(scene_id)
 
 
 def not_found_since(ctx: WorkerContext, scene_id: int) -> tuple[float, bool]:
     """(first time this scene was not in Plex, whether a scan was already requested); remembers now."""
-    now = ctx.clock.now()
-    ctx.db.execute(f"INSERT OR IGNORE INTO {NF_TABLE}(scene_id, first_seen) VALUES (?, ?)", (scene_id, now))
-    row = ctx.db.execute(f"SELECT first_seen, scan_requested FROM {NF_TABLE} WHERE scene_id = ?",
-                         (scene_id,)).fetchone()
-    return float(row[0]), bool(row[1])
+    return ctx.queue.not_found_since(scene_id)
 
 
 def request_scan(ctx: WorkerContext, scene_id: int, err: NotInPlex) -> bool:
     """Ask Plex once per scene to scan the folder of the scene's (mapped) file. True if sent."""
-    ctx.db.execute(f"UPDATE {NF_TABLE} SET scan_requested = 1 WHERE scene_id = ?", (scene_id,))
+    ctx.queue.mark_scan_requested(scene_id)
     if not err.paths:
         return False
     from plex.client import classify

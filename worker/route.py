@@ -20,22 +20,12 @@ NOT_FOUND_CAP_S = 6 * 3600.0
 
 
 def put_back(ctx: WorkerContext, job: object, due_at: float, error: str) -> None:
-    """Back to waiting without charging an attempt (outage, auth, shutdown): `retry_later` adds
-    one, so hand it the count minus one. Uses a dedicated sync_queue function if one exists."""
-    import sync_queue.jobs as jobs_mod
-
-    release = getattr(jobs_mod, "release", None)
-    if release is not None:
-        release(job, due_at, error)
-        return
-    job.attempts -= 1  # type: ignore[attr-defined]
-    ctx.queue.retry_later(job, due_at, error)
+    """Back to waiting without charging an attempt (outage, auth, shutdown)."""
+    ctx.queue.release(job, due_at, error)
 
 
 def dead_letter(ctx: WorkerContext, job: object, err: BaseException) -> None:
-    from sync_queue.dlq import dead_letter as dlq
-
-    dlq(ctx.db, job, err, ctx.clock)  # type: ignore[arg-type]
+    ctx.queue.dead_letter(job, err)
     assert ctx.stats is not None
     ctx.stats.failed(getattr(err, "kind", "error"))
     stashlog.warning(f"{job.kind} {job.target_id} moved to Failed Jobs ({getattr(err, 'kind', 'error')}): {err}")  # type: ignore[attr-defined]
