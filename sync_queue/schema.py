@@ -29,6 +29,7 @@ import sqlite3
 from collections.abc import Callable
 from enum import IntEnum
 
+from core.errors import ConfigError
 from sync_queue.conn import immediate, retry_busy
 
 DB_FILE = "stash2plex.db"
@@ -116,9 +117,7 @@ def version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def _newer(found: int) -> Exception:
-    from core.errors import ConfigError  # only on this rare path: it pulls in core.redact
-
+def _newer(found: int) -> ConfigError:
     return ConfigError(
         f"The Stash2Plex database was written by a newer Stash2Plex (schema {found}; this version knows "
         f"{SCHEMA_VERSION}). Update the plugin, or move the file {DB_FILE} out of the data folder to start fresh "
