@@ -45,8 +45,7 @@ def record_views(conn: sqlite3.Connection, scene_ids: list[int]) -> dict[int, Re
     """The sync records of a page of scenes, light (one query)."""
     from sync_queue.store import QueueStore
 
-    marks = QueueStore(conn).record_marks(scene_ids) if scene_ids else {}
-    return {sid: RecordView(sid, *mark) for sid, mark in marks.items()}
+    return {sid: RecordView(sid, *mark) for sid, mark in QueueStore(conn).record_marks(scene_ids).items()}
 
 
 @dataclass
