@@ -10,7 +10,6 @@ Quick mode: 30,000 / 3,000 history rows, 10,000 scenes.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import statistics
 import tempfile
@@ -20,8 +19,9 @@ from pathlib import Path
 from bench.common import Result, say
 from core.clock import FakeClock
 from sync_queue.admit import admit, admit_many
-from sync_queue.db import ACKED, JOBS, immediate, open_db
-from sync_queue.state import SyncRecord, put_record
+from sync_queue.db import open_db
+from sync_queue.state import SyncRecord
+from sync_queue.store import QueueStore
 
 RATIO_GOAL = 1.5
 RATE_GOAL = 20_000.0
@@ -29,15 +29,14 @@ RATE_GOAL = 20_000.0
 
 def _with_history(folder: Path, rows: int, clock: FakeClock) -> sqlite3.Connection:
     """A database whose queue table holds `rows` finished jobs (as a long-running install would
-    before retention, i.e. worst case)."""
+    before retention, i.e. worst case), made the real way: admitted, taken and acked."""
     conn = open_db(folder, clock)
-    now = clock.now()
-    with immediate(conn):
-        conn.executemany(
-            f"INSERT INTO {JOBS} (data, timestamp, status, target, due_at, rank) VALUES (?, ?, {ACKED}, ?, ?, 1)",
-            ((json.dumps({"kind": "scene", "target_id": i, "reason": "bulk", "enqueued_at": now, "attempts": 0,
-                          "due_at": now, "last_error": None}).encode(), now, f"scene:{i}", now)
-             for i in range(rows)))
+    store = QueueStore(conn, clock)
+    admit_many(conn, range(rows), "bulk", clock=clock)
+    jobs, _ = store.take_due(rows)
+    with store.transaction():
+        for job in jobs:
+            store.ack(job)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return conn
 
@@ -74,10 +73,11 @@ def run(quick: bool) -> Result:
         assert counts.admitted == bulk, counts
         rate = bulk / bulk_s
 
-        with immediate(big):
+        store = QueueStore(big, clock)
+        with store.transaction():
             for i in range(1, bulk + 1):
-                put_record(big, SyncRecord(i, content_fp=f"fp{i}"))
-        big.execute(f"DELETE FROM {JOBS} WHERE status < 2")
+                store.put_record(SyncRecord(i, content_fp=f"fp{i}"))
+        store.clear_waiting()
         offers = [(("scene", i), f"fp{i}", None) for i in range(1, bulk + 1)]
         start = time.perf_counter()
         counts = admit_many(big, offers, "reconcile", clock=clock)

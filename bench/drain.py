@@ -22,7 +22,7 @@ def run(quick: bool) -> Result:
     from sandbox.stash import StashSandbox
     from sync_queue.admit import admit_many
     from sync_queue.db import open_db
-    from sync_queue.status import queue_status
+    from sync_queue.store import QueueStore
     from worker.process import spawn_worker
     from worker.stats import worker_status
 
@@ -46,7 +46,7 @@ def run(quick: bool) -> Result:
         code, rss = wait_with_peak_rss(proc, timeout=3600)
         wall = time.perf_counter() - wall
         status = worker_status(conn)
-        left = queue_status(conn)
+        left = QueueStore(conn).status()
         conn.close()
         requests = len(plex.requests())
         done = int(status["done"])

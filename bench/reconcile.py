@@ -63,8 +63,9 @@ def _setup(data_dir: Path, stash_url: str, plex_url: str) -> int:
     from core.settings import load_settings
     from plex.desired import desired_state
     from stash.client import StashClient
-    from sync_queue.db import immediate, open_db
-    from sync_queue.state import SyncRecord, put_record
+    from sync_queue.db import open_db
+    from sync_queue.state import SyncRecord
+    from sync_queue.store import QueueStore
 
     host, port = stash_url.split("//", 1)[1].rsplit(":", 1)
     client = StashClient(StashConnection("http", host, int(port)))
@@ -77,11 +78,12 @@ def _setup(data_dir: Path, stash_url: str, plex_url: str) -> int:
         if not batch:
             return
         keys = _http("POST", plex_url + "/_sandbox/items", [spec for _, _, spec in batch])["ratingKeys"]
-        with immediate(conn):
+        store = QueueStore(conn)
+        with store.transaction():
             for (sc, d, spec), rk in zip(batch, keys, strict=True):
                 if d is None:
                     continue  # excluded by the scene filter: an item, no record
-                put_record(conn, SyncRecord(
+                store.put_record(SyncRecord(
                     scene_id=int(sc["id"]), fingerprints=dict(d.fingerprints), content_fp=d.content_fp,
                     owned_tags={k: list(v) for k, v in d.tags.items()}, image_fps={}, section_id=1,
                     rating_key=int(rk), plex_file=spec["file"], stash_updated_at=sc["updated_at"],

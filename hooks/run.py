@@ -32,15 +32,14 @@ def _admit(conn: object, decision: Decision) -> dict[str, int]:
 
 def _drop(conn: object, decision: Decision) -> dict[str, int]:
     """A deleted scene: forget its waiting job and its sync record; Plex is never touched."""
-    from sync_queue.db import immediate
-    from sync_queue.jobs import drop_waiting
-    from sync_queue.state import delete_record
+    from sync_queue.store import QueueStore
 
+    store = QueueStore(conn)  # type: ignore[arg-type]
     dropped = forgotten = 0
-    with immediate(conn):  # type: ignore[arg-type]
+    with store.transaction():
         for target in decision.targets:
-            dropped += int(bool(drop_waiting(conn, target)))
-            forgotten += int(bool(delete_record(conn, target[1])))  # type: ignore[arg-type]
+            dropped += int(bool(store.drop(target)))
+            forgotten += int(bool(store.delete_record(target[1])))
     return {"dropped": dropped, "forgotten": forgotten}
 
 

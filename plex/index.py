@@ -21,18 +21,6 @@ from sync_queue.db import immediate
 
 PAGE_SIZE = 1000
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS plex_index (
-    norm TEXT NOT NULL, base TEXT NOT NULL, rating_key TEXT NOT NULL, section_id TEXT NOT NULL,
-    file TEXT NOT NULL, title TEXT, summary TEXT, studio TEXT, originally_available_at TEXT,
-    added_at INTEGER, updated_at INTEGER, PRIMARY KEY (rating_key, norm));
-CREATE INDEX IF NOT EXISTS plex_index_norm ON plex_index(norm);
-CREATE INDEX IF NOT EXISTS plex_index_base ON plex_index(base);
-CREATE INDEX IF NOT EXISTS plex_index_section ON plex_index(section_id, added_at);
-CREATE TABLE IF NOT EXISTS plex_index_sections (
-    section_id TEXT PRIMARY KEY, max_added_at INTEGER NOT NULL DEFAULT 0,
-    full_at REAL NOT NULL DEFAULT 0, refreshed_at REAL NOT NULL DEFAULT 0);
-"""
 _COLS = "rating_key, section_id, file, title, summary, studio, originally_available_at, added_at, updated_at"
 
 
@@ -73,12 +61,11 @@ def parse_listing(root: Any, section_id: str) -> Iterator[tuple[Any, ...]]:
 
 
 class PathIndex:
-    """The SQLite-backed path index (tables `plex_index*` in the plugin database)."""
+    """The SQLite-backed path index (tables `plex_index*` in the plugin database; DDL in sync_queue.schema)."""
 
     def __init__(self, conn: sqlite3.Connection, clock: Clock = SYSTEM_CLOCK) -> None:
         self.conn = conn
         self.clock = clock
-        conn.executescript(_SCHEMA)
 
     # -- building ---------------------------------------------------------------------------
     def _pages(self, server: Any, section_id: str, sort: str) -> Iterator[Any]:
@@ -204,9 +191,3 @@ class PathIndex:
 
     def count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM plex_index").fetchone()[0])
-
-    def iter_entries(self, section_id: str | None = None) -> Iterator[IndexEntry]:
-        """All entries (for reconciliation), streamed."""
-        sql = f"SELECT {_COLS} FROM plex_index" + (" WHERE section_id=?" if section_id else "")
-        for row in self.conn.execute(sql, (section_id,) if section_id else ()):
-            yield IndexEntry(*row)

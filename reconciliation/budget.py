@@ -5,6 +5,7 @@ count is below the family's limit; a new fingerprint (the user edited the scene)
 budget. So a Plex item that keeps reverting, or a scene that keeps failing, is pushed a bounded
 number of times and then REPORTED instead of re-enqueued forever (LESSONS 1). Counts only grow
 when `admit()` really admitted (a coalesced admission costs Plex nothing and is not counted).
+Table `reconcile_heals` (DDL in sync_queue.schema).
 """
 
 from __future__ import annotations
@@ -14,19 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from core.clock import SYSTEM_CLOCK, Clock
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS reconcile_heals (
-    scene_id INTEGER NOT NULL,
-    family TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    count INTEGER NOT NULL DEFAULT 0,
-    fields TEXT NOT NULL DEFAULT '',
-    first_at REAL NOT NULL,
-    last_at REAL NOT NULL,
-    PRIMARY KEY (scene_id, family)
-) WITHOUT ROWID
-"""
 
 # Non-drift gaps (never pushed, stale, not in Plex) that keep coming back mean the worker keeps
 # failing them (they sit in Failed Jobs); a few retries by reconcile are enough.
@@ -42,10 +30,6 @@ class Budget:
     fields: str
     first_at: float
     last_at: float
-
-
-def ensure_schema(conn: sqlite3.Connection) -> None:
-    conn.execute(SCHEMA)
 
 
 def limit_for(family: str, max_heals: int) -> int:

@@ -23,15 +23,6 @@ from typing import Any
 
 from core.settings import SPECS, Settings
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS reconcile_desired (
-    scene_id INTEGER PRIMARY KEY,
-    digest BLOB NOT NULL,
-    content_fp TEXT,
-    fields TEXT NOT NULL DEFAULT '{}',
-    paths TEXT NOT NULL DEFAULT '[]'
-)
-"""
 LISTING_KEYS = ("title", "summary", "studio", "originallyAvailableAt")
 BATCH = 500
 
@@ -74,14 +65,10 @@ def settings_digest(settings: Settings, desired_fn: Callable[..., Any]) -> bytes
 
 
 class DesiredCache:
-    """Read-through cache over table `reconcile_desired`; writes are batched."""
+    """Read-through cache over table `reconcile_desired` (DDL in sync_queue.schema); writes are batched."""
 
     def __init__(self, conn: sqlite3.Connection, settings: Settings, desired_fn: Callable[..., Any],
                  map_path: Callable[[str], str]) -> None:
-        conn.execute(SCHEMA)
-        if "paths" not in {r[1] for r in conn.execute("PRAGMA table_info(reconcile_desired)")}:
-            conn.execute("DROP TABLE reconcile_desired")  # an older layout: it is only a cache
-            conn.execute(SCHEMA)
         self.conn = conn
         self.map_path = map_path
         self.desired_fn = desired_fn

@@ -13,8 +13,7 @@ the same gap at the same fingerprint spends a bounded budget (reconciliation.bud
 repaired by clearing the drifted groups' fingerprints in the record first, so the worker's
 "unchanged fingerprint → zero requests" shortcut does not skip the repair.
 
-Reads sync_state directly in two places (light per-page record reads, orphan query) for speed;
-all writes go through sync_queue.state.
+Sync records (sync_queue's table) are read and written only through sync_queue.store.QueueStore.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from core import stashlog
 from core.clock import SYSTEM_CLOCK, Clock
 from core.errors import SyncError
 from core.settings import Settings
-from reconciliation import budget, watermark
+from reconciliation import watermark
 from reconciliation.cache import DesiredCache
 from reconciliation.detector import (
     IN_SYNC,
@@ -84,10 +83,6 @@ def _defaults(ctx: ReconcileContext) -> tuple[Callable[..., Any], Callable[[str]
     return desired_fn, map_path
 
 
-def ensure_schema(conn: sqlite3.Connection) -> None:
-    budget.ensure_schema(conn)
-
-
 class _Seen:
     """Scene ids seen in a scope-all pass, in a TEMP table (flat memory), for orphan removal."""
 
@@ -113,10 +108,10 @@ class _Seen:
             self.pending.clear()
 
     def orphans(self) -> list[int]:
+        from sync_queue.store import QueueStore
+
         self.flush()
-        rows = self.conn.execute("SELECT scene_id FROM sync_state WHERE scene_id NOT IN "
-                                 "(SELECT id FROM temp.reconcile_seen)").fetchall()
-        return [int(r[0]) for r in rows]
+        return QueueStore(self.conn).records_not_in("temp.reconcile_seen")
 
     def prune(self, tables: tuple[str, ...]) -> None:
         """Drop per-scene rows of our own tables for scenes Stash no longer has."""
@@ -153,7 +148,6 @@ def reconcile(ctx: ReconcileContext, scope: str = "recent") -> Report:
     from sync_queue.db import get_meta, immediate, set_meta
 
     conn, clock = ctx.conn, ctx.clock
-    ensure_schema(conn)
     desired_fn, map_path = _defaults(ctx)
     rebuild = bool(get_meta(conn, REBUILD_KEY))
     effective = _effective_scope(conn, scope, rebuild, clock.now())
@@ -211,17 +205,16 @@ def reconcile(ctx: ReconcileContext, scope: str = "recent") -> Report:
 def _remove_orphans(ctx: ReconcileContext, seen: _Seen, report: Report, cache: DesiredCache | None) -> None:
     """Scope all: records of scenes Stash no longer has are deleted (never when Stash returned
     nothing at all — an empty answer is more likely a wrong server than an empty library)."""
-    from sync_queue.state import delete_record
+    from sync_queue.store import QueueStore
 
     if report.scenes_seen == 0:
         stashlog.warning("Reconcile: Stash returned no scenes; not removing any sync records.")
         return
-    from sync_queue.db import immediate
-
+    store = QueueStore(ctx.conn, ctx.clock)
     ids = seen.orphans()
-    with immediate(ctx.conn):
+    with store.transaction():
         for scene_id in ids:
-            delete_record(ctx.conn, scene_id)
+            store.delete_record(scene_id)
             report.note(orphan(scene_id))
     seen.prune(("reconcile_desired", "reconcile_heals"))
 

@@ -43,13 +43,10 @@ class RecordView:
 
 
 def record_views(conn: sqlite3.Connection, scene_ids: list[int]) -> dict[int, RecordView]:
-    """sync_state rows (sync_queue's table) for a page of scenes, in one query."""
-    if not scene_ids:
-        return {}
-    marks = ",".join("?" * len(scene_ids))
-    cur = conn.execute(f"SELECT scene_id, content_fp, rating_key, pushed_at FROM sync_state "
-                       f"WHERE scene_id IN ({marks})", scene_ids)
-    return {int(r[0]): RecordView(int(r[0]), r[1] or "", r[2], r[3]) for r in cur}
+    """The sync records of a page of scenes, light (one query)."""
+    from sync_queue.store import QueueStore
+
+    return {sid: RecordView(sid, *mark) for sid, mark in QueueStore(conn).record_marks(scene_ids).items()}
 
 
 @dataclass
@@ -76,7 +73,7 @@ class PagePass:
     def one(self, scene: dict[str, Any], sid: int, row: tuple[Any, ...] | None, record: Any) -> None:
         """Classify one scene and act on its gap. The fast path (cached desired view, light
         record) only ever concludes "in sync"; anything else is re-derived from full values."""
-        from sync_queue.state import get_record
+        from sync_queue.store import QueueStore
 
         settings = self.settings
         paths = scene_files(scene)
@@ -92,7 +89,7 @@ class PagePass:
         if gap.kind not in (IN_SYNC, EXCLUDED):
             if isinstance(desired, DesiredView):
                 desired = self.desired_fn(scene, settings)
-            record = get_record(self.conn, sid) if record is not None else None
+            record = QueueStore(self.conn).get_record(sid) if record is not None else None
             gap = classify(scene, desired, record, entries, preserve_plex_edits=preserve)
         if gap.kind == NEVER_SYNCED and self.rebuild and _matches_listing(desired, entries, gap):
             self.write_rebuilt(scene, desired, entries, gap)
@@ -132,15 +129,16 @@ class PagePass:
         """After DB recovery: Plex already shows what we would push, so record it instead of
         re-pushing (no duplicate writes). Tags and images cannot be verified from a listing;
         they are assumed to be ours, which is what a recovered database most likely lost."""
-        from sync_queue.db import immediate
-        from sync_queue.state import SyncRecord, get_record, put_record
+        from sync_queue.state import SyncRecord
+        from sync_queue.store import QueueStore
 
         entry = next(e for e in entries if str(e.rating_key) == gap.rating_key)
         fps = dict(desired.fingerprints)
-        with immediate(self.conn):
-            if get_record(self.conn, gap.scene_id) is not None:
+        store = QueueStore(self.conn, self.clock)
+        with store.transaction():
+            if store.get_record(gap.scene_id) is not None:
                 return  # the worker recorded a real push meanwhile: that one wins
-            put_record(self.conn, SyncRecord(
+            store.put_record(SyncRecord(
                 scene_id=gap.scene_id, fingerprints=fps, content_fp=desired.content_fp,
                 owned_tags={k: list(v) for k, v in (desired.tags or {}).items()},
                 image_fps={k: fps[k] for k in ("poster", "art") if fps.get(k)},
@@ -156,17 +154,17 @@ def invalidate(conn: sqlite3.Connection, record: Any, gap: Gap) -> bool:
     Done inside one write transaction and only if the record is still the one we classified:
     a push the worker recorded meanwhile (new owned tags!) is never overwritten. False = skipped.
     """
-    from sync_queue.db import immediate
-    from sync_queue.state import get_record, put_record
+    from sync_queue.store import QueueStore
 
-    with immediate(conn):
-        current = get_record(conn, record.scene_id)
+    store = QueueStore(conn)
+    with store.transaction():
+        current = store.get_record(record.scene_id)
         if current is None or (current.content_fp, current.pushed_at) != (record.content_fp, record.pushed_at):
             return False
         groups = set(gap.groups)
         fps = {} if "*" in groups or gap.kind == MISSING else {
             k: v for k, v in (current.fingerprints or {}).items() if k not in groups}
-        put_record(conn, dataclasses.replace(current, fingerprints=fps, content_fp=""))
+        store.put_record(current.replace(fingerprints=fps, content_fp=""))
     return True
 
 

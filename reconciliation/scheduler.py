@@ -4,6 +4,7 @@ The worker's idle loop and plugin tasks call `claim_if_due`; hook processes neve
 stay tiny, LESSONS 7). Claiming is ONE conditional UPDATE in SQLite, which is atomic across
 processes: of any number of processes asking at once, exactly one sees rowcount 1. The claim
 stores the start time, so a crashed run is retried at the next interval, not in a tight loop.
+Table `reconcile_schedule` (DDL in sync_queue.schema).
 """
 
 from __future__ import annotations
@@ -21,24 +22,12 @@ INTERVALS: dict[str, float | None] = {
 # A little slack so an hourly run claimed at 10:00:00.4 is still due at 11:00:00.0.
 SLACK_S = 60.0
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS reconcile_schedule (
-    name TEXT PRIMARY KEY,
-    last_run REAL NOT NULL
-)
-"""
-
-
 def interval_seconds(interval: str) -> float | None:
     """Seconds between runs; None for "never". Unknown values raise ValueError."""
     key = str(interval or "").strip().lower()
     if key not in INTERVALS:
         raise ValueError(f"reconcile interval {interval!r} is not one of {', '.join(INTERVALS)}")
     return INTERVALS[key]
-
-
-def ensure_schema(conn: sqlite3.Connection) -> None:
-    conn.execute(SCHEMA)
 
 
 def claim_if_due(conn: sqlite3.Connection, interval: str, clock: Clock = SYSTEM_CLOCK,
@@ -50,7 +39,6 @@ def claim_if_due(conn: sqlite3.Connection, interval: str, clock: Clock = SYSTEM_
     seconds = interval_seconds(interval)
     if seconds is None:
         return False
-    ensure_schema(conn)
     now = clock.now()
     due_before = now - seconds + SLACK_S
     with conn:
@@ -63,7 +51,6 @@ def claim_if_due(conn: sqlite3.Connection, interval: str, clock: Clock = SYSTEM_
 
 def last_run(conn: sqlite3.Connection, name: str = "reconcile") -> float | None:
     """Start time of the last claimed run, or None."""
-    ensure_schema(conn)
     row = conn.execute("SELECT last_run FROM reconcile_schedule WHERE name = ?", (name,)).fetchone()
     if not row or row[0] == float("-inf"):
         return None

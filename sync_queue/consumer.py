@@ -1,66 +1,70 @@
-"""Opening and closing the consumer side (the only module that imports persist-queue).
+"""The one consumer (ARCHITECTURE invariant 4): a QueueStore that holds the consumer lock.
 
-Order matters (LESSONS #5): lock first, then resume orphans (merged, one transaction), then
-persist-queue with `auto_resume=True` — which then finds nothing left to reset. Producers never
-get here, so they can never reset a live consumer's in-flight jobs.
+Order matters (LESSONS #5): lock first, then resume orphans (merged, one transaction). Only the
+lock holder ever resets in-progress jobs, and producers never get here, so nobody can reset a
+live consumer's in-flight jobs. The worker drains through this object (take_due / ack /
+retry_later / release / dead_letter, and every other QueueStore method); finished rows are
+trimmed to a bounded history as it acks.
 """
 
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from core.clock import Clock
-from core.errors import MissingDependency
-from sync_queue.db import BUSY_TIMEOUT_S, DB_FILE, QUEUE_NAME, open_db
+from core.clock import SYSTEM_CLOCK, Clock
+from sync_queue.db import open_db
+from sync_queue.jobs import Job
 from sync_queue.lock import ConsumerBusy, ConsumerLock, held_here
+from sync_queue.store import QueueStore
 
-if TYPE_CHECKING:
-    from sync_queue.jobs import Consumer
-
-
-def open_persist_queue(data_dir: Path) -> Any:
-    """persist-queue's SQLiteAckQueue over our table, JSON serializer (never pickle)."""
-    try:
-        import persistqueue
-        import persistqueue.serializers.json as pq_json
-    except ImportError as exc:  # pragma: no cover - exercised only without the dependency
-        raise MissingDependency("persist-queue is not installed: run `pip install -r requirements.txt` "
-                                "in the Stash2Plex plugin folder.") from exc
-    return persistqueue.SQLiteAckQueue(str(data_dir), name=QUEUE_NAME, serializer=pq_json, auto_resume=True,
-                                       multithreading=True, timeout=BUSY_TIMEOUT_S, db_file_name=DB_FILE)
+TRIM_EVERY = 500  # acks between history trims
 
 
-def open_consumer(data_dir: Path, clock: Clock) -> tuple[sqlite3.Connection, Any, ConsumerLock | None, int]:
-    """Lock (unless this process already holds it), check the DB, resume orphans, open the queue.
-    Returns (conn, queue, lock we took or None, orphans resumed)."""
-    from sync_queue.jobs import resume_orphans, trim_history
+class Consumer(QueueStore):
+    """Raises ConsumerBusy when another process is the consumer. Accepts a lock this process
+    already holds (it then leaves it held on close). Use as a context manager or call `close()`."""
 
-    own: ConsumerLock | None = None
-    if held_here(data_dir) is None:
-        own = ConsumerLock(data_dir)
-        if not own.try_acquire():
-            raise ConsumerBusy(f"another Stash2Plex worker is already draining the queue in {data_dir}")
-    try:
-        conn = open_db(data_dir, clock, check=True)
-        resumed = resume_orphans(conn)
-        queue = open_persist_queue(data_dir)
-        trim_history(conn)
-    except BaseException:
-        if own is not None:
-            own.release()
-        raise
-    return conn, queue, own, resumed
+    __slots__ = ("data_dir", "resumed", "_lock", "_acks")
 
+    def __init__(self, data_dir: Path, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.data_dir = Path(data_dir)
+        self._acks = 0
+        self._lock: ConsumerLock | None = None
+        if held_here(self.data_dir) is None:
+            self._lock = ConsumerLock(self.data_dir)
+            if not self._lock.try_acquire():
+                raise ConsumerBusy(f"another Stash2Plex worker is already draining the queue in {self.data_dir}")
+        try:
+            super().__init__(open_db(self.data_dir, clock, check=True), clock)
+            self.resumed = self.resume_orphans()
+            self.trim_history()
+        except BaseException:
+            conn = getattr(self, "conn", None)
+            if conn is not None:
+                conn.close()
+            self._release_lock()
+            raise
 
-def close_consumer(consumer: Consumer) -> None:
-    with contextlib.suppress(Exception):
-        consumer.queue.close()
-    with contextlib.suppress(Exception):
-        consumer.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        consumer.conn.close()
-    if consumer._lock is not None:
-        consumer._lock.release()
-        consumer._lock = None
+    def ack(self, job: Job) -> None:
+        super().ack(job)
+        self._acks += 1
+        if self._acks % TRIM_EVERY == 0:
+            self.trim_history()
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            self.conn.close()
+        self._release_lock()
+
+    def __enter__(self) -> Consumer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

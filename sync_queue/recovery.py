@@ -3,7 +3,8 @@
 A file that is not SQLite, is empty, or fails `PRAGMA quick_check` is renamed (with its -wal and
 -shm) to `<name>.corrupt-<UTC timestamp>`, a fresh database is created and meta `needs_rebuild`
 is set so the next reconcile rebuilds sync_state from Stash and Plex (ARCHITECTURE invariant 8).
-A location we cannot write raises ConfigError saying what to change.
+A location we cannot write raises ConfigError saying what to change. The schema is brought to
+the current version (sync_queue.schema) here, under the same init lock.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from core.clock import Clock
 from core.errors import ConfigError
 from core.paths import DATA_DIR_ENV
 from core.paths import data_dir as default_data_dir
-from sync_queue import db
+from sync_queue import schema
+from sync_queue.conn import connect, is_busy, retry_busy
 from sync_queue.lock import lock_blocking
+from sync_queue.schema import DB_FILE
+from sync_queue.store import NEEDS_REBUILD, QueueStore
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-NEEDS_REBUILD = db.NEEDS_REBUILD
 
 
 class _Unusable(Exception):
@@ -41,15 +44,6 @@ def _readonly_error(path: Path, detail: str) -> ConfigError:
 def _is_readonly(exc: BaseException) -> bool:
     text = str(exc).lower()
     return "readonly" in text or "read-only" in text or "unable to open" in text or "disk i/o" in text
-
-
-def is_corruption(exc: BaseException) -> bool:
-    """True for errors meaning the file itself is damaged (reopen with `open_db(check=True)` to
-    recover), as opposed to busy/locked/read-only conditions."""
-    if not isinstance(exc, sqlite3.DatabaseError) or isinstance(exc, sqlite3.IntegrityError):
-        return False
-    text = str(exc).lower()
-    return "malformed" in text or "not a database" in text or "corrupt" in text
 
 
 def _check_header(path: Path) -> None:
@@ -91,26 +85,41 @@ def _open(path: Path, check: bool, create: bool) -> sqlite3.Connection:
     _check_header(path)
     if not create and not path.exists():
         raise _NeedsInit()
-    conn = db.connect(path)
+    conn = connect(path)
     try:
         if check:
             _quick_check(conn)
-        if not create and conn.execute("PRAGMA user_version").fetchone()[0] != db.SCHEMA_VERSION:
+        if not create and schema.version(conn) != schema.SCHEMA_VERSION:
             raise _NeedsInit()
-        db.prepare(conn)
+        _prepare(conn)
         if check:
             # prove we can write (a read-only file opens fine and fails only on the first write)
-            with db.immediate(conn):
-                conn.execute("INSERT INTO meta(key, value) VALUES ('opened', '1') ON CONFLICT(key) DO NOTHING")
+            QueueStore(conn).set_meta("opened", "1")
         return conn
     except sqlite3.DatabaseError as exc:
         conn.close()
-        if isinstance(exc, sqlite3.OperationalError) and (_is_readonly(exc) or db.is_busy(exc)):
+        if isinstance(exc, sqlite3.OperationalError) and (_is_readonly(exc) or is_busy(exc)):
             raise
         raise _Unusable(str(exc)) from exc
     except BaseException:
         conn.close()
         raise
+
+
+def _prepare(conn: sqlite3.Connection) -> None:
+    """Pragmas, then the schema: a no-op read of `user_version` when the file is current."""
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    schema.migrate(conn)
+    if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        retry_busy(lambda: conn.execute("PRAGMA journal_mode=WAL"))
+
+
+def ensure_dir(path: Path) -> None:
+    """Create the data folder private to the user (0700)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o700)
 
 
 class _NeedsInit(Exception):
@@ -139,17 +148,17 @@ def open_checked(data_dir: Path | None, clock: Clock, check: bool) -> sqlite3.Co
     """See `sync_queue.db.open_db`."""
     try:
         folder = Path(data_dir) if data_dir is not None else default_data_dir(create=False)
-        db.ensure_dir(folder)
+        ensure_dir(folder)
     except OSError as exc:
         where = Path(data_dir) if data_dir is not None else default_data_dir(create=False)
-        raise _readonly_error(where / db.DB_FILE, f"cannot create the folder: {exc.strerror}") from exc
-    path = folder / db.DB_FILE
+        raise _readonly_error(where / DB_FILE, f"cannot create the folder: {exc.strerror}") from exc
+    path = folder / DB_FILE
     if path.exists() and not os.access(path, os.W_OK):
         raise _readonly_error(path, "the file is read-only")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise _readonly_error(path, "the folder is read-only")
     try:
-        return db.retry_busy(lambda: _open(path, check, create=False))
+        return retry_busy(lambda: _open(path, check, create=False))
     except (_Unusable, _NeedsInit):
         pass
     except sqlite3.OperationalError as exc:
@@ -166,7 +175,7 @@ def open_checked(data_dir: Path | None, clock: Clock, check: bool) -> sqlite3.Co
 def _open_or_recover(path: Path, clock: Clock, check: bool) -> sqlite3.Connection:
     """Under the init lock: create, upgrade, or move a damaged file aside and start fresh."""
     try:
-        return db.retry_busy(lambda: _open(path, check, create=True))
+        return retry_busy(lambda: _open(path, check, create=True))
     except _Unusable as exc:
         reason = str(exc)
     try:
@@ -179,6 +188,8 @@ def _open_or_recover(path: Path, clock: Clock, check: bool) -> sqlite3.Connectio
         conn = _open(path, check=False, create=True)
     except _Unusable as exc:
         raise _readonly_error(path, str(exc)) from exc
-    db.set_meta(conn, NEEDS_REBUILD, "1")
-    db.set_meta(conn, "recovered_from", aside.name)
+    store = QueueStore(conn, clock)
+    with store.transaction():
+        store.set_meta(NEEDS_REBUILD, "1")
+        store.set_meta("recovered_from", aside.name)
     return conn

@@ -22,7 +22,6 @@ def process_queue(ctx: TaskContext) -> str:
     from core.deps import require
 
     require("plexapi")
-    require("persistqueue")
     from worker.foreground import run_foreground
 
     summary = run_foreground(ctx.conn_info, ctx.data_dir, settings, clock=ctx.clock)
@@ -43,13 +42,13 @@ def _titles(ctx: TaskContext, rows: list[dict[str, Any]]) -> dict[int, str]:
 
 def queue_status(ctx: TaskContext) -> str:
     from reconciliation.report import last_report, summary_lines
-    from sync_queue.dlq import list_failed
-    from sync_queue.status import queue_status as numbers
+    from sync_queue.store import QueueStore
     from worker.process import worker_running
     from worker.stats import worker_status
 
-    status = numbers(ctx.db, ctx.clock)
-    rows, _ = list_failed(ctx.db, 5)
+    store = QueueStore(ctx.db, ctx.clock)
+    status = store.status()
+    rows, _ = store.list_failed(5)
     worker = worker_status(ctx.db, ctx.clock)
     worker["running"] = worker_running(ctx.data_dir) or bool(worker.get("running"))
     reconcile_lines = summary_lines(last_report(ctx.db))
@@ -63,9 +62,9 @@ def queue_status(ctx: TaskContext) -> str:
 def _log_not_in_plex(ctx: TaskContext, count: int) -> str:
     """Queue Status shows five failures; the complete "not in Plex" list (one log line per scene,
     with the paths tried) goes to the Stash log so a user can fix mappings or scan folders."""
-    from sync_queue.dlq import failed_of_kind
+    from sync_queue.store import QueueStore
 
-    entries = failed_of_kind(ctx.db, "not_found")
+    entries = QueueStore(ctx.db).failed_of_kind("not_found")
     for kind, tid, message in entries:
         stashlog.info(f"Not in Plex: {kind} {tid}: {message}")
     more = f" (first {len(entries)})" if len(entries) < count else ""
@@ -73,7 +72,7 @@ def _log_not_in_plex(ctx: TaskContext, count: int) -> str:
 
 
 def retry_failed(ctx: TaskContext) -> str:
-    from sync_queue.dlq import retry_failed as retry
+    from sync_queue.admit import retry_failed as retry
 
     count = retry(ctx.db, ctx.clock)
     if not count:
@@ -86,23 +85,16 @@ def retry_failed(ctx: TaskContext) -> str:
 
 def clear_queue(ctx: TaskContext) -> str:
     """Drop every waiting job (not in-progress ones, not failed ones): an explicit user action."""
-    from sync_queue import jobs
+    from sync_queue.store import QueueStore
 
-    clear = getattr(jobs, "clear_waiting", None)
-    if clear is not None:
-        count = clear(ctx.db)
-    else:  # until sync_queue offers clear_waiting: the same statement drop_waiting uses, for all targets
-        from sync_queue.db import JOBS, immediate
-
-        with immediate(ctx.db):
-            count = ctx.db.execute(f"DELETE FROM {JOBS} WHERE status < 2").rowcount
+    count = QueueStore(ctx.db).clear_waiting()
     return f"Dropped {count} waiting jobs (failed jobs are kept; see Queue Status)."
 
 
 def clear_failed(ctx: TaskContext) -> str:
-    from sync_queue.dlq import clear_failed as clear
+    from sync_queue.store import QueueStore
 
-    return f"Deleted {clear(ctx.db)} failed jobs."
+    return f"Deleted {QueueStore(ctx.db).clear_failed()} failed jobs."
 
 
 def purge_failed(ctx: TaskContext) -> str:
@@ -113,6 +105,6 @@ def purge_failed(ctx: TaskContext) -> str:
         raise ConfigError(f"purge_failed: days {raw!r} is not a number (use e.g. days: \"30\").") from None
     if days < 0:
         raise ConfigError(f"purge_failed: days {raw!r} must be 0 or more.")
-    from sync_queue.dlq import purge_failed as purge
+    from sync_queue.store import QueueStore
 
-    return f"Deleted {purge(ctx.db, days, ctx.clock)} failed jobs older than {days:g} days."
+    return f"Deleted {QueueStore(ctx.db, ctx.clock).purge_failed(days)} failed jobs older than {days:g} days."

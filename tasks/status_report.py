@@ -34,7 +34,7 @@ def _kinds(by_kind: dict[str, int]) -> str:
 
 def format_status(status: dict[str, Any], worker: dict[str, Any] | None, failed: list[dict[str, Any]],
                   titles: dict[int, str], reconcile_lines: list[str], now: float) -> str:
-    """The report. `failed` rows come from sync_queue.dlq.list_failed; `titles` maps scene id → title."""
+    """The report. `failed` rows come from QueueStore.list_failed; `titles` maps scene id → title."""
     lines = ["Stash2Plex queue status"]
     lines.append(f"Queue: {status.get('waiting', 0)} waiting ({status.get('due_now', 0)} due now), "
                  f"{status.get('in_progress', 0)} in progress.")

@@ -27,9 +27,9 @@ OUTAGE_EXIT_S = 900.0
 
 
 class WorkerContext:
-    """`queue` is the consumer side of sync_queue (take_due/ack/retry_later/release); `stash` a
-    stash.client.StashClient. Every attribute is always set; only the Plex server and the path
-    index are created on first use."""
+    """`queue` is a sync_queue.consumer.Consumer (a QueueStore: take_due/ack/retry_later/release/
+    dead_letter, records, not-found windows); `stash` a stash.client.StashClient. Every attribute
+    is always set; only the Plex server and the path index are created on first use."""
 
     def __init__(self, db: sqlite3.Connection, data_dir: Path, settings: Settings, stash: Any, queue: Any,
                  clock: Clock = SYSTEM_CLOCK, rng: random.Random | None = None,

@@ -63,7 +63,7 @@ def _install_sigterm(stop: threading.Event) -> None:
 
 def serve(stash_conn: StashConnection, data_dir: Path, options: dict[str, Any] | None = None) -> int:
     """Be the consumer until idle. Returns the process exit code (0 also for 'someone else is')."""
-    from sync_queue.jobs import Consumer
+    from sync_queue.consumer import Consumer
     from sync_queue.lock import ConsumerBusy
     from worker.loop import drain
 

@@ -29,9 +29,9 @@ class Reporter(Progress):
         self.conn = conn
 
     def __call__(self, summary: DrainSummary) -> None:
-        from sync_queue.status import queue_status
+        from sync_queue.store import QueueStore
 
-        st = queue_status(self.conn, self.clock)
+        st = QueueStore(self.conn, self.clock).status()
         remaining = int(st["due_now"]) + int(st["in_progress"])
         self.report(summary.processed, summary.processed + remaining)
 
@@ -44,7 +44,7 @@ def run_foreground(stash_conn: StashConnection, data_dir: Path | None = None, se
     `settings` may be passed when the task already loaded them; otherwise they come from Stash.
     """
     from core.paths import data_dir as default_data_dir
-    from sync_queue.jobs import Consumer
+    from sync_queue.consumer import Consumer
     from sync_queue.lock import ConsumerBusy
 
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
@@ -114,7 +114,7 @@ def watch_background(stash_conn: StashConnection, data_dir: Path, settings: Sett
     """Report the background worker's progress until nothing is due; take over if it exits."""
     from sync_queue.db import open_db
     from sync_queue.lock import is_held_by_other
-    from sync_queue.status import queue_status
+    from sync_queue.store import QueueStore
     from worker.stats import worker_status
 
     stashlog.info("A background worker is already processing the queue; showing its progress.")
@@ -126,7 +126,7 @@ def watch_background(stash_conn: StashConnection, data_dir: Path, settings: Sett
         limit_s = stall_limit(settings) if settings is not None else STALL_MIN_S
         last_done, progress_at = -1, clock.now()
         while stop is None or not stop.is_set():
-            st = queue_status(db, clock)
+            st = QueueStore(db, clock).status()
             remaining = int(st["due_now"]) + int(st["in_progress"])
             ws = worker_status(db, clock)
             done = max(0, int(ws.get("done", 0)) - start_done)

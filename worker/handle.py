@@ -19,14 +19,6 @@ from plex.writer import Location, PushOutcome
 from worker.context import WorkerContext
 from worker.outcomes import SceneOutcome
 
-NF_TABLE = "worker_not_found"
-_NF_SCHEMA = (f"CREATE TABLE IF NOT EXISTS {NF_TABLE} (scene_id INTEGER PRIMARY KEY, first_seen REAL NOT NULL, "
-              "scan_requested INTEGER NOT NULL DEFAULT 0)")
-
-
-def ensure_tables(ctx: WorkerContext) -> None:
-    ctx.db.execute(_NF_SCHEMA)
-
 
 @dataclass
 class Prepared:
@@ -53,12 +45,11 @@ def prepare(ctx: WorkerContext, job: Any, scene: dict[str, Any]) -> Prepared | S
     """Desired state, unchanged check and locate (main thread: these read the database).
     Returns EXCLUDED / UNCHANGED, or what to push; raises SyncError (NotInPlex, Ambiguous …)."""
     from plex.desired import desired_state
-    from sync_queue.state import get_record
 
     desired = desired_state(scene, ctx.settings)
     if desired is None:
         return SceneOutcome.EXCLUDED
-    record = get_record(ctx.db, int(scene["id"]))
+    record = ctx.queue.get_record(int(scene["id"]))
     if record is not None and record.content_fp == desired.content_fp:
         return SceneOutcome.UNCHANGED
     push = ScenePush(ctx.server(), ctx.index(), scene, desired, record, ctx.settings, ctx.stash.fetch_image)
@@ -89,18 +80,16 @@ def finish(ctx: WorkerContext, prep: Prepared, outcome: PushOutcome, elapsed: fl
 
 def _record(ctx: WorkerContext, scene: dict[str, Any], desired: Any, location: Location,
             outcome: PushOutcome) -> None:
-    from sync_queue.db import immediate
-    from sync_queue.state import SyncRecord, put_record
+    from sync_queue.state import SyncRecord
 
     sid = int(scene["id"])
     now = ctx.clock.now()
-    with immediate(ctx.db):  # one commit: the record and the end of any not-found window
-        put_record(ctx.db, SyncRecord(
-            scene_id=sid, fingerprints=dict(desired.fingerprints), content_fp=desired.content_fp,
-            owned_tags={k: list(v) for k, v in outcome.owned_tags.items()}, image_fps=dict(outcome.image_fps),
-            section_id=_int(location.section_id), rating_key=_int(location.rating_key),
-            plex_file=location.plex_file, stash_updated_at=scene.get("updated_at"), pushed_at=now))
-        forget_not_found(ctx, sid)
+    # one commit: the record, the failed-job entry resolved, the end of any not-found window
+    ctx.queue.confirm_push(SyncRecord(
+        scene_id=sid, fingerprints=dict(desired.fingerprints), content_fp=desired.content_fp,
+        owned_tags={k: list(v) for k, v in outcome.owned_tags.items()}, image_fps=dict(outcome.image_fps),
+        section_id=_int(location.section_id), rating_key=_int(location.rating_key),
+        plex_file=location.plex_file, stash_updated_at=scene.get("updated_at"), pushed_at=now))
     ctx.stats.set(last_push_at=now)
 
 
@@ -113,29 +102,14 @@ def _int(value: object) -> int | None:
 
 def scene_gone(ctx: WorkerContext, scene_id: int) -> None:
     """The scene was deleted in Stash: forget what we pushed for it."""
-    from sync_queue.state import delete_record
-
-    delete_record(ctx.db, scene_id)
-    forget_not_found(ctx, scene_id)
-
-
-def forget_not_found(ctx: WorkerContext, scene_id: int) -> None:
-    ctx.db.execute(f"DELETE FROM {NF_TABLE} WHERE scene_id = ?", (scene_id,))
-
-
-def not_found_since(ctx: WorkerContext, scene_id: int) -> tuple[float, bool]:
-    """(first time this scene was not in Plex, whether a scan was already requested); remembers now."""
-    now = ctx.clock.now()
-    ctx.db.execute(f"INSERT OR IGNORE INTO {NF_TABLE}(scene_id, first_seen) VALUES (?, ?)", (scene_id, now))
-    row = ctx.db.execute(f"SELECT first_seen, scan_requested FROM {NF_TABLE} WHERE scene_id = ?",
-                         (scene_id,)).fetchone()
-    return float(row[0]), bool(row[1])
+    ctx.queue.delete_record(scene_id)
+    ctx.queue.forget_not_found(scene_id)
 
 
 def request_scan(ctx: WorkerContext, scene_id: int, err: NotInPlex) -> bool:
     """Ask Plex once per scene to scan the folder of the scene's (mapped) file. True if sent.
     A failed scan request never fails the job by itself: the not-found window goes on."""
-    ctx.db.execute(f"UPDATE {NF_TABLE} SET scan_requested = 1 WHERE scene_id = ?", (scene_id,))
+    ctx.queue.mark_scan_requested(scene_id)
     if not err.paths:
         return False
     from core import stashlog

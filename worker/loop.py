@@ -14,7 +14,7 @@ from typing import Any
 
 from core import stashlog
 from core.errors import AuthFailed, Permanent, ServerDown, SyncError
-from worker import fanout, handle
+from worker import fanout
 from worker.context import WorkerContext
 from worker.outcomes import SceneOutcome, StopReason, Verdict
 from worker.pipeline import CONCURRENCY, run_scenes
@@ -237,7 +237,6 @@ def drain(ctx: WorkerContext, stop_when_idle: bool = True,
           progress: Callable[[DrainSummary], None] | None = None) -> DrainSummary:
     """Drain due jobs. Foreground (`stop_when_idle`): return when nothing is due, or when Plex is
     down. Background: wait for work; return after `ctx.idle_s` with nothing due soon."""
-    handle.ensure_tables(ctx)
     summary = DrainSummary(base=dict(ctx.stats.run))
     ctx.stats.set(state="running", circuit=ctx.breaker.state)
     with ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="push") as pool:

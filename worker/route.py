@@ -21,23 +21,13 @@ NOT_FOUND_BASE_S = 300.0
 NOT_FOUND_CAP_S = 6 * 3600.0
 
 
-def put_back(ctx: WorkerContext, job: object, due_at: float, error: str) -> None:
-    """Back to waiting without charging an attempt (outage, auth, shutdown): `retry_later` adds
-    one, so hand it the count minus one. Uses a dedicated sync_queue function if one exists."""
-    import sync_queue.jobs as jobs_mod
-
-    release = getattr(jobs_mod, "release", None)
-    if release is not None:
-        release(job, due_at, error)
-        return
-    job.attempts -= 1  # type: ignore[attr-defined]
-    ctx.queue.retry_later(job, due_at, error)
+def put_back(ctx: WorkerContext, job: Job, due_at: float, error: str) -> None:
+    """Back to waiting without charging an attempt (outage, auth, shutdown)."""
+    ctx.queue.release(job, due_at, error)
 
 
 def dead_letter(ctx: WorkerContext, job: Job, err: SyncError) -> None:
-    from sync_queue.dlq import dead_letter as dlq
-
-    dlq(ctx.db, job, err, ctx.clock)
+    ctx.queue.dead_letter(job, err)
     ctx.stats.failed(err.kind)
     stashlog.warning(f"{job.kind} {job.target_id} moved to Failed Jobs ({err.kind}): {err}")
 
@@ -88,8 +78,8 @@ def _not_found(ctx: WorkerContext, job: Job, err: NotInPlex) -> Verdict:
         return Verdict.CONTINUE
     now = ctx.clock.now()
     if job.attempts == 0:  # a fresh admission starts a fresh window
-        handle.forget_not_found(ctx, sid)
-    first_seen, scanned = handle.not_found_since(ctx, sid)
+        ctx.queue.forget_not_found(sid)
+    first_seen, scanned = ctx.queue.not_found_since(sid)
     if not scanned and s.trigger_plex_scan and handle.request_scan(ctx, sid, err):
         ctx.stats.add("scans_requested")
     window = float(s.not_found_window_h) * 3600.0

@@ -14,17 +14,12 @@ from typing import Any
 from core.clock import SYSTEM_CLOCK, Clock
 from sync_queue.db import immediate
 
-TABLE = "worker_stats"
-_SCHEMA = f"CREATE TABLE IF NOT EXISTS {TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"
+TABLE = "worker_stats"  # DDL in sync_queue.schema
 HEARTBEAT_STALE_S = 30.0
 
 COUNTERS = ("done", "skipped_unchanged", "deleted", "excluded", "fanout", "fanout_admitted",
             "skipped_not_found", "scans_requested", "plex_requests", "stash_requests",
             "latency_sum", "latency_count", "write_retries", "probes")
-
-
-def ensure_table(conn: sqlite3.Connection) -> None:
-    conn.execute(_SCHEMA)
 
 
 class WorkerStats:
@@ -33,7 +28,6 @@ class WorkerStats:
     def __init__(self, conn: sqlite3.Connection, clock: Clock = SYSTEM_CLOCK) -> None:
         self.conn = conn
         self.clock = clock
-        ensure_table(conn)
         self._deltas: dict[str, float] = {}
         self._gauges: dict[str, Any] = {}
         self.run: dict[str, float] = {}
@@ -86,7 +80,6 @@ class WorkerStats:
 
 
 def read_stats(conn: sqlite3.Connection) -> dict[str, Any]:
-    ensure_table(conn)
     out: dict[str, Any] = {}
     for key, value in conn.execute(f"SELECT key, value FROM {TABLE}"):
         try:

@@ -84,13 +84,13 @@ def test_queue_status_report(quiet):
 def test_failed_jobs_tasks(quiet):
     from core.errors import NotInPlex
     from sync_queue.db import open_db
-    from sync_queue.dlq import dead_letter
-    from sync_queue.jobs import take_due
+    from sync_queue.store import QueueStore
 
     quiet.hook("Scene.Update.Post", 2, {"id": "2", "title": "x"}, ["id", "title"])
     conn = open_db(quiet.data_dir)
-    jobs, _ = take_due(conn, 10)
-    dead_letter(conn, jobs[0], NotInPlex("no Plex item for /media/other/x.mp4"))
+    store = QueueStore(conn)
+    jobs, _ = store.take_due(10)
+    store.dead_letter(jobs[0], NotInPlex("no Plex item for /media/other/x.mp4"))
     conn.close()
     status = quiet.task("queue_status").output
     assert "Failed jobs: 1 (not found 1)" in status and "scene 2" in status

@@ -22,9 +22,9 @@ from reconciliation.report import Report
 from sandbox.plex import PlexSandbox
 from sandbox.stash import StashSandbox
 from stash.client import StashClient
-from sync_queue.db import immediate, open_db
-from sync_queue.jobs import ack, take_due
-from sync_queue.state import SyncRecord, delete_record, get_record, put_record
+from sync_queue.db import open_db
+from sync_queue.state import SyncRecord
+from sync_queue.store import QueueStore
 
 START = 1_750_000_000.0  # after every seeded Stash timestamp, so edits are the newest
 STASH_PREFIX, PLEX_PREFIX = "/stash/media", "/plex/media"
@@ -47,6 +47,7 @@ class Rig:
                **setting_changes}
         self.settings = load_settings(raw)
         self.conn = open_db(tmp_path / "data", self.clock)
+        self.store = QueueStore(self.conn, self.clock)
         self.client = StashClient(parse_server_connection(self.stash.server_connection()))
         self.server = connect(self.settings)
         self.ctx = build_context(self.conn, self.settings, self.client, self.server, self.clock)
@@ -80,11 +81,11 @@ class Rig:
         keys = self.plex.add_items(specs)
         self.rating_keys.update({int(sc["id"]): rk for sc, rk in zip(scenes, keys, strict=True)})
         if synced:
-            with immediate(self.conn):
+            with self.store.transaction():
                 for sc, rk in zip(scenes, keys, strict=True):
                     d = desired[int(sc["id"])]
                     if d is not None:
-                        put_record(self.conn, self.record(sc, d, rk))
+                        self.store.put_record(self.record(sc, d, rk))
         return scenes
 
     def record(self, sc: dict[str, Any], d: Any, rk: str, owned: dict[str, list[str]] | None = None) -> SyncRecord:
@@ -102,31 +103,31 @@ class Rig:
         """Process every due job like the worker; returns the number of Plex pushes."""
         pushes = 0
         while True:
-            jobs, _ = take_due(self.conn, 100, self.clock)
+            jobs, _ = self.store.take_due(100)
             if not jobs:
                 return pushes
             found = {int(s["id"]): s for s in self.client.find_scenes([j.target_id for j in jobs])}
             for job in jobs:
                 sc = found.get(job.target_id)
                 if sc is None:
-                    delete_record(self.conn, job.target_id)
-                    ack(job)
+                    self.store.delete_record(job.target_id)
+                    self.store.ack(job)
                     continue
                 d = desired_state(sc, self.settings)
-                record = get_record(self.conn, job.target_id)
+                record = self.store.get_record(job.target_id)
                 if d is None or (record is not None and record.content_fp == d.content_fp):
-                    ack(job)
+                    self.store.ack(job)
                     continue
                 try:
                     location, outcome = sync_scene(self.server, self.index, sc, d, record, self.settings,
                                                    self.client.fetch_image)
                 except NotInPlex:
-                    ack(job)  # the real worker retries, then dead-letters
+                    self.store.ack(job)  # the real worker retries, then dead-letters
                     continue
-                put_record(self.conn, self.record(sc, d, location.rating_key, outcome.owned_tags))
+                self.store.confirm_push(self.record(sc, d, location.rating_key, outcome.owned_tags))
                 self.pushed.append(job.target_id)
                 pushes += 1
-                ack(job)
+                self.store.ack(job)
 
     def plex_writes(self) -> int:
         return sum(1 for r in self.plex.requests()

@@ -13,8 +13,7 @@ from plex.desired import desired_state
 from reconciliation.engine import ReconcileContext, reconcile
 from reconciliation.report import last_report
 from sync_queue.db import get_meta, open_db, set_meta
-from sync_queue.jobs import ack, take_due
-from sync_queue.state import count_records, get_record, put_record
+from sync_queue.store import QueueStore
 from tests.reconciliation.helpers import ListIndex, entry_for, record_for, scene, settings
 
 
@@ -25,6 +24,7 @@ class World:
     def __init__(self, tmp_path: Path, n: int = 0, **setting_changes: Any) -> None:
         self.clock = FakeClock()
         self.conn = open_db(tmp_path, self.clock)
+        self.store = QueueStore(self.conn, self.clock)
         self.settings = settings(**setting_changes)
         self.scenes: dict[int, dict[str, Any]] = {}
         self.index = ListIndex()
@@ -39,7 +39,7 @@ class World:
         if in_plex:
             self.index.put(entry_for(sc, self.settings, 1000 + sid, updated_at=int(self.clock.now())))
         if synced:
-            put_record(self.conn, record_for(sc, self.settings, 1000 + sid, pushed_at=self.clock.now()))
+            self.store.put_record(record_for(sc, self.settings, 1000 + sid, pushed_at=self.clock.now()))
 
     def stream(self, updated_after: str | None) -> list[dict[str, Any]]:
         self.asked.append(updated_after)
@@ -53,17 +53,17 @@ class World:
         return reconcile(self.ctx(), scope)
 
     def drain(self) -> None:
-        jobs, _ = take_due(self.conn, 10_000, self.clock)
+        jobs, _ = self.store.take_due(10_000)
         for job in jobs:
             sc = self.scenes[job.target_id]
             rk = 1000 + job.target_id
             if self.index.entry(rk) is None:  # not in Plex: the real worker would dead-letter it
-                ack(job)
+                self.store.ack(job)
                 continue
             self.pushes.append(job.target_id)
             self.index.put(entry_for(sc, self.settings, rk, updated_at=int(self.clock.now())))
-            put_record(self.conn, record_for(sc, self.settings, rk, pushed_at=self.clock.now()))
-            ack(job)
+            self.store.confirm_push(record_for(sc, self.settings, rk, pushed_at=self.clock.now()))
+            self.store.ack(job)
 
     def plex_reverts(self, sid: int, **fields: Any) -> None:
         self.clock.advance(10)
@@ -96,7 +96,7 @@ def test_every_gap_class_is_found_and_admitted_once(world: World) -> None:
     report = world.run("all")
     c = report.counts
     assert (c["never_synced"], c["missing_from_plex"], c["stale"], c["drifted"], c["orphaned"]) == (1, 1, 1, 1, 1)
-    assert report.admitted == 4 and get_record(world.conn, 103) is None
+    assert report.admitted == 4 and world.store.get_record(103) is None
     assert report.examples["drifted"][0]["scene_id"] == 4
     # A second pass before the worker ran: everything is already waiting → nothing new.
     again = world.run("all")
@@ -136,9 +136,9 @@ def test_failing_gap_gives_up_after_bounded_readmissions(world: World) -> None:
     admitted = 0
     for _ in range(6):
         admitted += world.run("all").admitted
-        jobs, _ = take_due(world.conn, 100, world.clock)  # the worker fails and dead-letters it
+        jobs, _ = world.store.take_due(100)  # the worker fails and dead-letters it
         for job in jobs:
-            ack(job)
+            world.store.ack(job)
     assert admitted == 3
     assert last_report(world.conn)["gave_up_count"] == 1
 
@@ -150,7 +150,7 @@ def test_recent_scope_uses_watermark_with_overlap_and_skips_orphans(world: World
     report = world.run("recent")
     assert report.scope == "recent" and world.asked[-1] == "2025-01-01T08:00:00+01:00"
     assert report.counts["stale"] == 1 and report.counts["orphaned"] == 0
-    assert get_record(world.conn, 7) is not None
+    assert world.store.get_record(7) is not None
     world.drain()
     world.run("recent")
     assert world.asked[-1] == "2025-01-02T08:00:00+01:00"
@@ -166,7 +166,7 @@ def test_recent_becomes_all_when_the_last_full_pass_is_old(world: World) -> None
 def test_empty_stash_answer_never_deletes_records(world: World) -> None:
     world.scenes.clear()
     report = world.run("all")
-    assert report.counts["orphaned"] == 0 and count_records(world.conn) == 20
+    assert report.counts["orphaned"] == 0 and world.store.status()["pushed_total"] == 20
 
 
 def test_rebuild_writes_records_instead_of_pushing(tmp_path: Path) -> None:
@@ -178,7 +178,7 @@ def test_rebuild_writes_records_instead_of_pushing(tmp_path: Path) -> None:
     report = w.run("recent")
     assert report.scope == "all" and report.rebuilt_records == 9 and report.admitted == 1
     assert get_meta(w.conn, "needs_rebuild") is None
-    rec = get_record(w.conn, 1)
+    rec = w.store.get_record(1)
     assert rec is not None and rec.content_fp == desired_state(w.scenes[1], w.settings).content_fp
     assert str(rec.rating_key) == "1001"
 
@@ -207,15 +207,14 @@ def test_invalidate_never_overwrites_a_push_recorded_meanwhile(world: World) -> 
     from reconciliation.detector import Gap
     from reconciliation.scenes import invalidate
 
-    old = get_record(world.conn, 3)
+    old = world.store.get_record(3)
     assert old is not None
-    newer = dataclasses.replace(old, content_fp="newer", pushed_at=(old.pushed_at or 0) + 5,
-                                owned_tags={"genre": ["Mine"]})
-    put_record(world.conn, newer)
+    newer = old.replace(content_fp="newer", pushed_at=(old.pushed_at or 0) + 5, owned_tags={"genre": ["Mine"]})
+    world.store.put_record(newer)
     gap = Gap("drifted", 3, groups=("title",))
     assert invalidate(world.conn, old, gap) is False
-    assert get_record(world.conn, 3) == newer
+    assert world.store.get_record(3) == newer
     assert invalidate(world.conn, newer, gap) is True
-    got = get_record(world.conn, 3)
+    got = world.store.get_record(3)
     assert got is not None and got.content_fp == "" and "title" not in got.fingerprints
     assert got.owned_tags == {"genre": ["Mine"]} and "summary" in got.fingerprints

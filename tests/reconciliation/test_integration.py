@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sync_queue.db import get_meta, open_db
-from sync_queue.state import count_records, delete_record, get_record
+from sync_queue.store import QueueStore
 from tests.reconciliation.rig import Rig, plex_path
 
 
@@ -25,7 +25,7 @@ def _ids(report, kind: str) -> set[int]:
 def test_every_gap_class_detected_and_converged(rig: Rig) -> None:
     scenes = rig.populate(skip={9})
     rig.plex.add_items([{"section": "Videos", "file": plex_path(scenes[0]["files"][0]["path"]) + ".other"}])
-    delete_record(rig.conn, 2)                                          # never synced
+    rig.store.delete_record(2)                                          # never synced
     rig.plex.remove_item(rig.rating_keys[3])                            # missing from Plex (record left)
     rig.stash.silent_edit(4, title="Edited by auto-tag")                # stale
     rig.clock.advance(60)
@@ -38,7 +38,7 @@ def test_every_gap_class_detected_and_converged(rig: Rig) -> None:
     assert 3 in _ids(rep, "missing_from_plex") and 9 in _ids(rep, "missing_from_plex")
     assert _ids(rep, "stale") == {4}
     assert _ids(rep, "drifted") == {5, 6}
-    assert _ids(rep, "orphaned") == {7} and get_record(rig.conn, 7) is None
+    assert _ids(rep, "orphaned") == {7} and rig.store.get_record(7) is None
     assert c["in_sync"] == 60 - 1 - 6 and rep.admitted == 6
     assert rep.requests <= 2 + 2  # one Stash page, one Plex listing (+ connect/sections at setup)
     rig.drain()
@@ -112,6 +112,7 @@ def test_rebuild_after_database_recovery_writes_no_plex_edits(tmp_path: Path) ->
         r.conn.close()
         (tmp_path / "data" / "stash2plex.db").write_bytes(b"this is not a database" * 100)
         r.conn = open_db(tmp_path / "data", r.clock)
+        r.store = QueueStore(r.conn, r.clock)
         assert get_meta(r.conn, "needs_rebuild")
         from reconciliation.engine import build_context
 
@@ -120,7 +121,7 @@ def test_rebuild_after_database_recovery_writes_no_plex_edits(tmp_path: Path) ->
         r.plex.clear_requests()
         rep = r.reconcile("recent")
         assert rep.scope == "all" and rep.rebuilt_records == 40 and rep.admitted == 0
-        assert count_records(r.conn) == 40 and r.plex_writes() == 0
+        assert r.store.status()["pushed_total"] == 40 and r.plex_writes() == 0
         assert not get_meta(r.conn, "needs_rebuild")
     finally:
         r.close()

@@ -18,8 +18,7 @@ from plex.filematch import basename_fallback_allowed, scene_files
 from reconciliation.engine import ReconcileContext, reconcile
 from reconciliation.matching import find_entries
 from sync_queue.db import open_db
-from sync_queue.jobs import take_due
-from sync_queue.state import put_record
+from sync_queue.store import QueueStore
 from tests.reconciliation.helpers import ListIndex, entry_for, record_for, scene, settings
 from tools.import_graph import import_graph, imports_of, module_files, reachable
 
@@ -45,7 +44,7 @@ class Lab:
         if in_plex:
             self.index.put(entry_for(sc, self.settings, 1000 + sid))
         if pushed_ago is not None:
-            put_record(self.conn, record_for(sc, self.settings, 1000 + sid, pushed_at=self.clock.now() - pushed_ago))
+            QueueStore(self.conn, self.clock).put_record(record_for(sc, self.settings, 1000 + sid, pushed_at=self.clock.now() - pushed_ago))
         self.scenes[sid] = dict(sc, title=f"Edited {sid}") if edited else sc
 
     def run(self) -> Any:
@@ -54,7 +53,7 @@ class Lab:
         return reconcile(ctx, "all")
 
     def queued(self) -> list[int]:
-        jobs, _ = take_due(self.conn, 10_000, self.clock)
+        jobs, _ = QueueStore(self.conn, self.clock).take_due(10_000)
         return sorted(job.target_id for job in jobs)
 
 

@@ -18,7 +18,7 @@ import pytest
 
 import plex.index
 from reconciliation.report import last_report, summary_lines
-from sync_queue.status import queue_status
+from sync_queue.store import QueueStore
 from tests.reconciliation.rig import Rig
 
 SCENES, DAYS, EDITS_PER_DAY, MAX_HEALS = 2000, 30, 20, 2
@@ -62,7 +62,7 @@ def test_days_of_hourly_reconciles(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         assert admitted == edits + heals and coalesced == 0
         assert rig.plex_writes() == edits + heals
         assert sorted(rig.pushed) == sorted(edited + [REVERTER] * MAX_HEALS)
-        status = queue_status(rig.conn, rig.clock)
+        status = QueueStore(rig.conn, rig.clock).status()
         assert status["waiting"] == 0
         final = rig.reconcile("all")
         assert final.admitted == 0 and final.reverting_count == 1

@@ -17,7 +17,6 @@ from sync_queue.db import open_db
 @pytest.fixture
 def conn(tmp_path: Path):
     c = open_db(tmp_path)
-    budget.ensure_schema(c)
     yield c
     c.close()
 

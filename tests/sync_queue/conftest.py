@@ -10,6 +10,7 @@ import pytest
 
 from core.clock import FakeClock
 from sync_queue.db import open_db
+from sync_queue.store import QueueStore
 
 
 @pytest.fixture
@@ -29,3 +30,8 @@ def conn(data_dir: Path, clock: FakeClock) -> Iterator[sqlite3.Connection]:
     c = open_db(data_dir, clock)
     yield c
     c.close()
+
+
+@pytest.fixture
+def store(conn: sqlite3.Connection, clock: FakeClock) -> QueueStore:
+    return QueueStore(conn, clock)

@@ -13,9 +13,9 @@ import pytest
 
 from core.clock import FakeClock
 from sync_queue.admit import REASONS, admit, admit_many
-from sync_queue.db import JOBS
-from sync_queue.jobs import ack, take_due
-from sync_queue.state import SyncRecord, put_record
+from sync_queue.schema import JOBS
+from sync_queue.state import SyncRecord
+from sync_queue.store import QueueStore
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,7 +26,7 @@ def waiting(conn: sqlite3.Connection) -> list[tuple[str, float, str]]:
 
 
 def pushed(conn: sqlite3.Connection, scene_id: int, fp: str = "fp1", updated: str = "2024-01-01T00:00:00Z") -> None:
-    put_record(conn, SyncRecord(scene_id, {"title": "t"}, fp, stash_updated_at=updated, pushed_at=1.0))
+    QueueStore(conn).put_record(SyncRecord(scene_id, {"title": "t"}, fp, stash_updated_at=updated, pushed_at=1.0))
 
 
 def test_first_admission_creates_one_waiting_job(conn, clock):
@@ -53,14 +53,14 @@ def test_reason_order_is_the_documented_strength_order():
     assert REASONS == ("reconcile", "bulk", "retry", "hook", "user")
 
 
-def test_in_progress_job_does_not_block_a_new_admission(conn, clock):
+def test_in_progress_job_does_not_block_a_new_admission(conn, clock, store):
     admit(conn, ("scene", 1), "hook", clock=clock)
-    jobs, _ = take_due(conn, 10, clock)
+    jobs, _ = store.take_due(10)
     assert [j.target for j in jobs] == [("scene", 1)]
     res = admit(conn, ("scene", 1), "hook", clock=clock)
     assert res.admitted
     assert len(waiting(conn)) == 1
-    ack(jobs[0])
+    store.ack(jobs[0])
     assert len(waiting(conn)) == 1
 
 

@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from core.clock import FakeClock
 from sync_queue.admit import RANK, REASONS, admit
-from sync_queue.db import JOBS, open_db
-from sync_queue.jobs import ack, retry_later, take_due
-from sync_queue.state import SyncRecord, put_record
+from sync_queue.db import open_db
+from sync_queue.schema import JOBS
+from sync_queue.state import SyncRecord
+from sync_queue.store import QueueStore
 
 TARGETS = st.tuples(st.sampled_from(["scene", "scene", "tag"]), st.integers(1, 4))
 OPS = st.one_of(
@@ -39,6 +40,7 @@ def test_random_interleavings_match_the_model(tmp_path: Path, ops):
     # one fresh data folder per example
     clock = FakeClock()
     conn = open_db(tmp_path / f"run{next(_RUN)}", clock)
+    store = QueueStore(conn, clock)
     waiting: dict[tuple[str, int], tuple[float, int]] = {}
     records: dict[int, str] = {}
     inflight: list = []
@@ -58,7 +60,7 @@ def test_random_interleavings_match_the_model(tmp_path: Path, ops):
                 assert res.admitted
                 waiting[target] = (due, RANK[reason])
         elif op[0] == "take":
-            jobs, nxt = take_due(conn, 1000, clock)
+            jobs, nxt = store.take_due(1000)
             due_now = {t for t, (d, _) in waiting.items() if d <= now}
             assert {j.target for j in jobs} == due_now
             assert len(jobs) == len(due_now)
@@ -70,18 +72,18 @@ def test_random_interleavings_match_the_model(tmp_path: Path, ops):
             rest = [d for d, _ in waiting.values()]
             assert nxt == (min(rest) if rest else None)
         elif op[0] == "ack" and inflight:
-            ack(inflight.pop(op[1] % len(inflight)))
+            store.ack(inflight.pop(op[1] % len(inflight)))
         elif op[0] == "retry" and inflight:
             job = inflight.pop(op[1] % len(inflight))
             rank, due = RANK[job.reason], now + op[2]
-            retry_later(job, due, "err")
+            store.retry_later(job, due, "err")
             if job.target in waiting:
                 old_due, old_rank = waiting[job.target]
                 waiting[job.target] = (min(old_due, due), max(old_rank, rank))
             else:
                 waiting[job.target] = (due, rank)
         elif op[0] == "push":
-            put_record(conn, SyncRecord(op[1], content_fp=op[2]))
+            store.put_record(SyncRecord(op[1], content_fp=op[2]))
             records[op[1]] = op[2]
         elif op[0] == "advance":
             clock.advance(op[1])

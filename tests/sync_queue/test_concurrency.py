@@ -9,8 +9,9 @@ import traceback
 from collections import Counter
 from pathlib import Path
 
-from sync_queue.db import JOBS, open_db
-from sync_queue.jobs import Consumer, ack
+from sync_queue.consumer import Consumer
+from sync_queue.db import open_db
+from sync_queue.schema import JOBS
 
 PRODUCERS = 50
 SCENES = 1000
@@ -55,7 +56,7 @@ def test_fifty_producers_and_one_consumer(data_dir: Path):
             assert dup == []
             for job in jobs:
                 processed[job.target_id] += 1
-                ack(job)
+                consumer.ack(job)
             if not jobs and not producing:
                 break
     _assert_all_succeeded(procs, errors)

@@ -14,9 +14,10 @@ import pytest
 
 from core.clock import FakeClock
 from sync_queue.admit import admit, admit_many
-from sync_queue.db import JOBS, UNACK, open_db
-from sync_queue.jobs import Consumer, ack
+from sync_queue.consumer import Consumer
+from sync_queue.db import open_db
 from sync_queue.lock import ConsumerBusy, is_held_by_other
+from sync_queue.schema import JOBS, JobStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +26,7 @@ import sys, time
 sys.path.insert(0, sys.argv[1])
 from pathlib import Path
 from core.clock import FakeClock
-from sync_queue.jobs import Consumer
+from sync_queue.consumer import Consumer
 consumer = Consumer(Path(sys.argv[2]), FakeClock())
 jobs, _ = consumer.take_due(int(sys.argv[3]))
 print(" ".join(str(j.target_id) for j in jobs), flush=True)
@@ -34,7 +35,7 @@ time.sleep(600)
 
 
 def in_flight(conn) -> list[str]:
-    return [r[0] for r in conn.execute(f"SELECT target FROM {JOBS} WHERE status = {UNACK} ORDER BY target")]
+    return [r[0] for r in conn.execute(f"SELECT target FROM {JOBS} WHERE status = {JobStatus.UNACK:d} ORDER BY target")]
 
 
 def test_sigkill_between_take_and_ack(data_dir: Path):
@@ -67,7 +68,7 @@ def test_sigkill_between_take_and_ack(data_dir: Path):
         jobs, nxt = consumer.take_due(100)
         seen.update(j.target_id for j in jobs)
         for job in jobs:
-            ack(job)
+            consumer.ack(job)
     assert seen == Counter({1: 1, 2: 1, 3: 1, 4: 1})
     with Consumer(data_dir, clock) as consumer:
         assert consumer.resumed == 0

@@ -1,19 +1,19 @@
-"""Due-time dequeue, ack, retry later, orphan resume, retention, the consumer and persist-queue
-interop (rows written by `admit` are real SQLiteAckQueue rows)."""
+"""Due-time dequeue, ack, retry later, orphan resume, retention and the consumer (QueueStore /
+Consumer). persist-queue interop is in test_persist_queue_format.py."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 
-import persistqueue
-import persistqueue.serializers.json as pq_json
 import pytest
 
 from sync_queue.admit import admit, admit_many
-from sync_queue.db import ACKED, DB_FILE, JOBS, QUEUE_NAME, UNACK
-from sync_queue.jobs import Consumer, ack, drop_waiting, resume_orphans, retry_later, take_due, trim_history
+from sync_queue.consumer import Consumer
 from sync_queue.lock import ConsumerBusy, ConsumerLock
+from sync_queue.schema import JOBS, JobStatus
+
+ACKED, UNACK = JobStatus.ACKED, JobStatus.UNACK
 
 
 def statuses(conn: sqlite3.Connection) -> dict[str, list[int]]:
@@ -23,57 +23,57 @@ def statuses(conn: sqlite3.Connection) -> dict[str, list[int]]:
     return out
 
 
-def test_only_due_jobs_are_returned_and_the_next_due_time_is_reported(conn, clock):
+def test_only_due_jobs_are_returned_and_the_next_due_time_is_reported(conn, clock, store):
     now = clock.now()
     admit(conn, ("scene", 1), "retry", due_at=now + 300, clock=clock)
     admit(conn, ("scene", 2), "retry", due_at=now + 100, clock=clock)
-    jobs, nxt = take_due(conn, 10, clock)
+    jobs, nxt = store.take_due(10)
     assert jobs == [] and nxt == now + 100
     clock.advance(100)
-    jobs, nxt = take_due(conn, 10, clock)
+    jobs, nxt = store.take_due(10)
     assert [j.target_id for j in jobs] == [2] and nxt == now + 300
 
 
-def test_empty_queue_has_no_next_due(conn, clock):
-    assert take_due(conn, 5, clock) == ([], None)
+def test_empty_queue_has_no_next_due(conn, clock, store):
+    assert store.take_due(5) == ([], None)
 
 
-def test_stronger_reason_first_then_earliest_due(conn, clock):
+def test_stronger_reason_first_then_earliest_due(conn, clock, store):
     now = clock.now()
     admit_many(conn, range(1, 6), "bulk", due_at=now - 50, clock=clock)
     admit(conn, ("scene", 10), "hook", clock=clock)
     admit(conn, ("scene", 11), "user", clock=clock)
     admit(conn, ("scene", 12), "reconcile", due_at=now - 500, clock=clock)
-    jobs, _ = take_due(conn, 4, clock)
+    jobs, _ = store.take_due(4)
     assert [j.target_id for j in jobs] == [11, 10, 1, 2]
     assert all(s == [UNACK] for t, s in statuses(conn).items() if t in ("scene:11", "scene:10", "scene:1"))
 
 
-def test_ack_takes_the_job_off_the_queue(conn, clock):
+def test_ack_takes_the_job_off_the_queue(conn, clock, store):
     admit(conn, ("scene", 1), "hook", clock=clock)
-    (job,), _ = take_due(conn, 5, clock)
-    ack(job)
+    (job,), _ = store.take_due(5)
+    store.ack(job)
     assert statuses(conn) == {"scene:1": [ACKED]}
-    assert take_due(conn, 5, clock) == ([], None)
+    assert store.take_due(5) == ([], None)
 
 
-def test_retry_later_returns_the_same_row_with_attempts_and_redacted_error(conn, clock):
+def test_retry_later_returns_the_same_row_with_attempts_and_redacted_error(conn, clock, store):
     admit(conn, ("scene", 1), "hook", clock=clock)
-    (job,), _ = take_due(conn, 5, clock)
-    retry_later(job, clock.now() + 60, "timeout http://plex/x?X-Plex-Token=supersecret123")
-    jobs, nxt = take_due(conn, 5, clock)
+    (job,), _ = store.take_due(5)
+    store.retry_later(job, clock.now() + 60, "timeout http://plex/x?X-Plex-Token=supersecret123")
+    jobs, nxt = store.take_due(5)
     assert jobs == [] and nxt == clock.now() + 60
     clock.advance(60)
-    (again,), _ = take_due(conn, 5, clock)
+    (again,), _ = store.take_due(5)
     assert again.row_id == job.row_id and again.attempts == 1 and again.reason == "hook"
     assert "supersecret123" not in again.last_error and "timeout" in again.last_error
 
 
-def test_retry_later_folds_into_a_job_admitted_meanwhile(conn, clock):
+def test_retry_later_folds_into_a_job_admitted_meanwhile(conn, clock, store):
     admit(conn, ("scene", 1), "bulk", clock=clock)
-    (job,), _ = take_due(conn, 5, clock)
+    (job,), _ = store.take_due(5)
     admit(conn, ("scene", 1), "reconcile", due_at=clock.now() + 500, clock=clock)
-    retry_later(job, clock.now() + 60, "boom")
+    store.retry_later(job, clock.now() + 60, "boom")
     rows = conn.execute(f"SELECT data, due_at FROM {JOBS} WHERE status < 2").fetchall()
     assert len(rows) == 1
     data = json.loads(rows[0][0])
@@ -81,61 +81,41 @@ def test_retry_later_folds_into_a_job_admitted_meanwhile(conn, clock):
     assert data["last_error"] == "boom"
 
 
-def test_drop_waiting(conn, clock):
+def test_drop_waiting(conn, clock, store):
     admit(conn, ("scene", 1), "hook", clock=clock)
-    assert drop_waiting(conn, ("scene", 1)) == 1
-    assert drop_waiting(conn, ("scene", 1)) == 0
-    assert take_due(conn, 5, clock) == ([], None)
+    assert store.drop(("scene", 1)) == 1
+    assert store.drop(("scene", 1)) == 0
+    assert store.take_due(5) == ([], None)
 
 
-def test_resume_orphans_merges_with_a_waiting_job(conn, clock):
+def test_resume_orphans_merges_with_a_waiting_job(conn, clock, store):
     admit_many(conn, [1, 2], "hook", clock=clock)
-    take_due(conn, 5, clock)
+    store.take_due(5)
     admit(conn, ("scene", 2), "bulk", clock=clock)  # scene 2 edited again while in flight
-    assert resume_orphans(conn) == 2
-    jobs, _ = take_due(conn, 5, clock)
+    assert store.resume_orphans() == 2
+    jobs, _ = store.take_due(5)
     assert sorted(j.target_id for j in jobs) == [1, 2]
     assert {j.target_id: j.reason for j in jobs}[2] == "hook"
 
 
-def test_trim_keeps_bounded_history_and_never_live_rows(conn, clock):
+def test_trim_keeps_bounded_history_and_never_live_rows(conn, clock, store):
     admit_many(conn, range(50), "bulk", clock=clock)
-    jobs, _ = take_due(conn, 40, clock)
+    jobs, _ = store.take_due(40)
     for j in jobs[:30]:
-        ack(j)
-    assert trim_history(conn, keep=10) == 20
+        store.ack(j)
+    assert store.trim_history(keep=10) == 20
     counts = dict(conn.execute(f"SELECT status, COUNT(*) FROM {JOBS} GROUP BY status").fetchall())
     assert counts == {1: 10, 2: 10, ACKED: 10}
 
 
-def test_rows_written_by_admit_are_read_by_persist_queue(data_dir, conn, clock):
-    admit(conn, ("scene", 42), "hook", clock=clock)
-    admit(conn, ("tag", 7), "user", clock=clock)
-    q = persistqueue.SQLiteAckQueue(str(data_dir), name=QUEUE_NAME, serializer=pq_json, auto_resume=True,
-                                    multithreading=True, db_file_name=DB_FILE)
-    try:
-        assert q.qsize() == 2
-        first = q.get(block=False, raw=True)
-        assert first["data"] == {"kind": "scene", "target_id": 42, "reason": "hook", "enqueued_at": clock.now(),
-                                 "attempts": 0, "due_at": clock.now(), "last_error": None}
-        assert "pqid" not in first["data"] and "_id" not in first["data"]
-        q.ack(id=first["pqid"])
-        second = q.get(block=False)
-        assert second["kind"] == "tag"
-        q.nack(second)
-    finally:
-        q.close()
-    assert statuses(conn) == {"scene:42": [ACKED], "tag:7": [1]}
-
-
-def test_consumer_takes_and_acks_through_persist_queue(data_dir, conn, clock):
+def test_consumer_takes_and_acks(data_dir, conn, clock):
     admit_many(conn, range(1, 4), "bulk", clock=clock)
     with Consumer(data_dir, clock) as consumer:
         jobs, nxt = consumer.take_due(10)
         assert len(jobs) == 3 and nxt is None
         for job in jobs:
-            ack(job)
-        assert consumer.queue.acked_count() == 3
+            consumer.ack(job)
+        assert conn.execute(f"SELECT COUNT(*) FROM {JOBS} WHERE status = {ACKED:d}").fetchone()[0] == 3
     assert all(s == [ACKED] for s in statuses(conn).values())
 
 
@@ -190,12 +170,10 @@ def _hold_lock(path: str, ready, done) -> None:
     lock.release()
 
 
-def test_release_puts_back_without_charging_an_attempt(conn, clock):
-    from sync_queue.jobs import release
-
+def test_release_puts_back_without_charging_an_attempt(conn, clock, store):
     admit(conn, ("scene", 1), "hook", clock=clock)
-    (job,), _ = take_due(conn, 5, clock)
-    release(job, clock.now() + 30, "plex down")
+    (job,), _ = store.take_due(5)
+    store.release(job, clock.now() + 30, "plex down")
     clock.advance(30)
-    (again,), _ = take_due(conn, 5, clock)
+    (again,), _ = store.take_due(5)
     assert again.attempts == 0 and again.last_error == "plex down" and again.row_id == job.row_id

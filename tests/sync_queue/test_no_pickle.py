@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 SKIP_DIRS = {".venv", "venv", "tests", "data", ".git", "__pycache__", "node_modules", "dist", "build"}
 FORBIDDEN = re.compile(
@@ -39,6 +41,22 @@ def test_no_module_outside_tests_uses_pickle():
     assert offenders == []
 
 
-def test_the_consumer_opens_persist_queue_with_the_json_serializer():
-    text = (ROOT / "sync_queue" / "consumer.py").read_text()
-    assert "serializer=pq_json" in text and "import persistqueue.serializers.json as pq_json" in text
+def test_queue_rows_are_what_persist_queues_json_serializer_writes(tmp_path):
+    """The queue's rows are the JSON persist-queue's JSON serializer reads, never a pickle, so a
+    user opening the queue with persist-queue must choose that serializer."""
+    import json
+    import pickle
+
+    import persistqueue.serializers.json as pq_json
+
+    from sync_queue.admit import admit
+    from sync_queue.db import open_db
+    from sync_queue.schema import JOBS
+
+    conn = open_db(tmp_path)
+    admit(conn, ("scene", 1), "hook")
+    (data,) = conn.execute(f"SELECT data FROM {JOBS}").fetchone()
+    assert pq_json.dumps(pq_json.loads(data)) == data == json.dumps(json.loads(data)).encode()
+    with pytest.raises(pickle.UnpicklingError):
+        pickle.loads(data)
+    conn.close()

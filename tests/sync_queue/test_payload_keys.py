@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from sync_queue.admit import admit, admit_many
-from sync_queue.db import JOBS, open_db
+from sync_queue.db import open_db
+from sync_queue.schema import JOBS
 
 RESERVED = {"pqid", "_id", "id"}
 

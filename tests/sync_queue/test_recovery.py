@@ -17,7 +17,8 @@ from core import stashlog
 from core.errors import ConfigError
 from sync_queue.admit import admit, admit_many
 from sync_queue.db import DB_FILE, get_meta, open_db
-from sync_queue.state import SyncRecord, put_record
+from sync_queue.state import SyncRecord
+from sync_queue.store import QueueStore
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,8 +34,9 @@ def log() -> io.StringIO:
 def make_db(data_dir: Path, clock, scenes: int = 2000) -> Path:
     conn = open_db(data_dir, clock)
     admit_many(conn, range(scenes), "bulk", clock=clock)
+    store = QueueStore(conn, clock)
     for i in range(200):
-        put_record(conn, SyncRecord(i, {"title": "x" * 40}, "fp" * 16, plex_file=f"/m/{i}.mp4"))
+        store.put_record(SyncRecord(i, {"title": "x" * 40}, "fp" * 16, plex_file=f"/m/{i}.mp4"))
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     return data_dir / DB_FILE
@@ -162,18 +164,6 @@ def test_read_only_database_gives_an_actionable_error_not_a_traceback(clock, fol
     finally:
         subprocess.run(["chmod", "-R", "u+rwx", str(base)], check=False)
         subprocess.run(["rm", "-rf", str(base)], check=False)
-
-
-def test_is_corruption_classifies_errors():
-    import sqlite3
-
-    from sync_queue.recovery import is_corruption
-
-    assert is_corruption(sqlite3.DatabaseError("database disk image is malformed"))
-    assert is_corruption(sqlite3.DatabaseError("file is not a database"))
-    assert not is_corruption(sqlite3.OperationalError("database is locked"))
-    assert not is_corruption(sqlite3.IntegrityError("UNIQUE constraint failed"))
-    assert not is_corruption(ValueError("malformed"))
 
 
 def test_needs_rebuild_flag_is_cleared_by_its_consumer(data_dir, clock, log):

@@ -12,9 +12,11 @@ import pytest
 
 from core.clock import FakeClock
 from sync_queue.admit import admit_many
-from sync_queue.db import JOBS, immediate
-from sync_queue.jobs import HISTORY_KEEP, TRIM_EVERY, Consumer, Job, ack
-from sync_queue.state import SyncRecord, get_record, put_record
+from sync_queue.consumer import TRIM_EVERY, Consumer
+from sync_queue.jobs import Job
+from sync_queue.schema import JOBS
+from sync_queue.state import SyncRecord
+from sync_queue.store import HISTORY_KEEP
 
 SCENES = 10_000
 DAYS = 30
@@ -35,9 +37,9 @@ class World:
         self.admitted = 0
         self.skipped = 0
         self.max_rows = 0
-        with immediate(self.conn):
+        with self.consumer.transaction():
             for scene, fp in self.fp.items():
-                put_record(self.conn, SyncRecord(scene, {"title": fp}, fp, pushed_at=clock.now()))
+                self.consumer.put_record(SyncRecord(scene, {"title": fp}, fp, pushed_at=clock.now()))
 
     def reoffer_all(self) -> None:
         counts = admit_many(self.conn, self.offers, "reconcile", clock=self.clock)
@@ -50,12 +52,12 @@ class World:
 
     def process(self, jobs: list[Job]) -> None:
         for job in jobs:
-            rec = get_record(self.conn, job.target_id)
+            rec = self.consumer.get_record(job.target_id)
             if rec is None or rec.content_fp != self.fp[job.target_id]:  # changed → one push
                 self.pushes += 1
-                put_record(self.conn, SyncRecord(job.target_id, {"title": self.fp[job.target_id]},
+                self.consumer.put_record(SyncRecord(job.target_id, {"title": self.fp[job.target_id]},
                                                  self.fp[job.target_id], pushed_at=self.clock.now()))
-            ack(job)
+            self.consumer.ack(job)
         rows = self.conn.execute(f"SELECT COUNT(*) FROM {JOBS}").fetchone()[0]
         self.max_rows = max(self.max_rows, rows)
 

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sync_queue.jobs import Consumer
-from sync_queue.state import get_record
+from sync_queue.consumer import Consumer
 from tests.worker.world import World, dlq_count, queue_numbers
 from worker.loop import drain
 
@@ -37,7 +36,7 @@ def test_drain_syncs_every_scene_then_costs_zero_plex_requests(world: World, con
     assert summary.stopped == "empty" and summary.counts["done"] == len(ids) and seen
     assert world.wrong_scenes() == [] and dlq_count(world.data_dir) == 0
     assert world.stash.requests()[-1]["path"] == "/graphql"
-    rec = get_record(consumer.conn, ids[0])
+    rec = consumer.get_record(ids[0])
     assert rec is not None and str(rec.rating_key) == world.rating_keys[ids[0]] and rec.stash_updated_at
     # one findScenes for the whole batch
     finds = [r for r in world.stash.requests() if r["path"] == "/graphql"]
@@ -60,7 +59,7 @@ def test_changed_scene_is_pushed_again_and_deleted_scene_forgotten(world: World,
     summary = drain(ctx)
     assert summary.counts["done"] == 1 and summary.counts["deleted"] == 1
     assert world.plex.item_state(world.rating_keys[ids[0]])["fields"]["title"] == "A brand new title"
-    assert get_record(consumer.conn, ids[1]) is None
+    assert consumer.get_record(ids[1]) is None
     assert queue_numbers(world.data_dir)["waiting"] == 0
 
 
@@ -245,12 +244,12 @@ def test_sync_record_is_written_only_after_plex_confirmed_the_write(world: World
     world.admit_scenes([sid])
     world.plex.set_faults(error_status=500, methods=["PUT"])
     drain(ctx)
-    assert get_record(consumer.conn, sid) is None
+    assert consumer.get_record(sid) is None
     assert queue_numbers(world.data_dir)["waiting"] == 1 and dlq_count(world.data_dir) == 0
     world.plex.clear_faults()
     consumer.conn.execute("UPDATE ack_queue_jobs SET due_at = 0 WHERE status < 2")
     drain(ctx)
-    assert get_record(consumer.conn, sid) is not None and world.wrong_scenes([sid]) == []
+    assert consumer.get_record(sid) is not None and world.wrong_scenes([sid]) == []
 
 
 def test_plex_token_never_travels_in_a_url(world: World, consumer: Consumer) -> None:

@@ -11,7 +11,7 @@ import pytest
 from core.clock import FakeClock
 from core.settings import load_settings
 from sync_queue.admit import admit
-from sync_queue.jobs import Consumer
+from sync_queue.consumer import Consumer
 from worker.context import WorkerContext
 from worker.loop import drain
 

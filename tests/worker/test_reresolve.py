@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sync_queue.jobs import Consumer
-from sync_queue.state import get_record
+from sync_queue.consumer import Consumer
 from tests.worker.world import SECTION, World, dlq_count, queue_numbers
 from worker.loop import drain
 
@@ -48,7 +47,7 @@ def test_item_deleted_and_re_added_gets_the_next_edit_in_the_same_job(world: Wor
     summary = drain(ctx, stop_when_idle=True)
     assert summary.counts["done"] == 1 and summary.failed == {}
     assert world.plex.item_state(new_key)["fields"]["title"] == "Edited after Plex re-added the file"
-    record = get_record(consumer.conn, sid)
+    record = consumer.get_record(sid)
     assert record is not None and str(record.rating_key) == new_key
     assert dlq_count(world.data_dir) == 0 and queue_numbers(world.data_dir)["waiting"] == 0
     # the next unchanged sync trusts the new item: zero Plex requests
@@ -73,7 +72,7 @@ def test_file_moved_to_another_item_follows_the_file(world: World, consumer: Con
     assert summary.counts["done"] == 1 and summary.failed == {}
     assert world.plex.item_state(new_key)["fields"]["title"] == "Follows its file"
     assert world.plex.item_state(old_key)["fields"]["title"] != "Follows its file"
-    record = get_record(consumer.conn, sid)
+    record = consumer.get_record(sid)
     assert record is not None and str(record.rating_key) == new_key
     assert world.plex.item_state(world.rating_keys[other])["fields"]["title"] != "Follows its file"
 

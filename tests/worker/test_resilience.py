@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.clock import SYSTEM_CLOCK
-from sync_queue.jobs import Consumer
+from sync_queue.consumer import Consumer
 from tests.worker.world import World, dlq_count, queue_numbers, wait_until
 from worker.loop import DrainSummary, drain
 from worker.policy import CircuitBreaker

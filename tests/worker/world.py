@@ -148,11 +148,11 @@ def dlq_count(data_dir: Path) -> int:
 
 def queue_numbers(data_dir: Path) -> dict[str, Any]:
     from sync_queue.db import open_db
-    from sync_queue.status import queue_status
+    from sync_queue.store import QueueStore
 
     conn = open_db(data_dir)
     try:
-        return queue_status(conn)
+        return QueueStore(conn).status()
     finally:
         conn.close()
 
