@@ -115,8 +115,8 @@ def edit_queries(section_id: str, rating_key: str, params: dict[str, str]) -> li
 
 
 def _unchanged(record: Any, desired: DesiredState, location: Location) -> bool:
-    return (record is not None and getattr(record, "fingerprints", None) == desired.fingerprints
-            and str(getattr(record, "rating_key", "")) == str(location.rating_key))
+    """The record's one rule (sync_queue.state.SyncRecord.unchanged), for this very item."""
+    return record is not None and record.unchanged(desired.content_fp, location.rating_key)
 
 
 _RASTER_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from core.clock import SYSTEM_CLOCK, Clock
 from sync_queue.conn import immediate
 from sync_queue.jobs import KINDS, RANK, REASONS, Target, rank_of, target_key
+from sync_queue.state import already_pushed
 from sync_queue.store import QueueStore
 from sync_queue.values import Value
 
@@ -61,10 +62,8 @@ class AdmitCounts(Value):
 
 
 def _unchanged(rec: tuple[str | None, str | None] | None, fp: str | None, upd: str | None) -> bool:
-    """Rule (a): the producer knows the content and exactly that was pushed."""
-    if rec is None:
-        return False
-    return rec[0] == fp if fp is not None else (rec[1] is not None and rec[1] == upd)
+    """Rule (a): the producer knows the content and exactly that was pushed (state.already_pushed)."""
+    return rec is not None and already_pushed(rec[0], rec[1], fp, upd)
 
 
 def admit(conn: sqlite3.Connection, target: Target, reason: str, *, due_at: float | None = None,

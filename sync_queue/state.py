@@ -20,6 +20,16 @@ def _int_or_none(value: object) -> int | None:
     return None if value is None or value == "" else int(value)  # type: ignore[call-overload]
 
 
+def already_pushed(pushed_fp: str | None, pushed_updated_at: str | None, content_fp: str | None = None,
+                   updated_at: str | None = None) -> bool:
+    """THE rule for "unchanged since the last push": the content fingerprint equals the pushed one;
+    only a producer that cannot compute the fingerprint (a bare Stash `updated_at`) compares that
+    instead. Admission, the worker's free skip and the writer's shortcut all derive from this."""
+    if content_fp is not None:
+        return bool(pushed_fp) and pushed_fp == content_fp
+    return pushed_updated_at is not None and pushed_updated_at == updated_at
+
+
 class SyncRecord(Value):
     """What was last pushed for one scene. `fingerprints` per field group, `owned_tags` the tag
     values this plugin pushed per Plex tag type (genre/actor/collection/label/director),
@@ -42,6 +52,13 @@ class SyncRecord(Value):
         self.plex_file = plex_file
         self.stash_updated_at = stash_updated_at
         self.pushed_at = pushed_at
+
+    def unchanged(self, content_fp: str, rating_key: object = None) -> bool:
+        """`already_pushed` for this record; with `rating_key`, also to that same Plex item (an
+        item re-added under a new ratingKey must get the push even when the content is equal)."""
+        if rating_key is not None and str(self.rating_key) != str(rating_key):
+            return False
+        return already_pushed(self.content_fp, self.stash_updated_at, content_fp)
 
     def replace(self, **changes: object) -> SyncRecord:
         """A copy with some fields changed (like dataclasses.replace)."""

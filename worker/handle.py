@@ -50,7 +50,7 @@ def prepare(ctx: WorkerContext, job: Any, scene: dict[str, Any]) -> Prepared | S
     if desired is None:
         return SceneOutcome.EXCLUDED
     record = ctx.queue.get_record(int(scene["id"]))
-    if record is not None and record.content_fp == desired.content_fp:
+    if record is not None and record.unchanged(desired.content_fp):  # free: no Plex request at all
         return SceneOutcome.UNCHANGED
     push = ScenePush(ctx.server(), ctx.index(), scene, desired, record, ctx.settings, ctx.stash.fetch_image)
     push.locate()
