@@ -35,12 +35,12 @@ class HookContext:
 class Invocation:
     """One run of the plugin: `kind` is "hook" or "task"."""
 
-    __slots__ = ("kind", "conn", "mode", "args", "hook")
+    __slots__ = ("kind", "stash_conn", "mode", "args", "hook")
 
-    def __init__(self, kind: str, conn: StashConnection, mode: str | None, args: dict[str, str],
+    def __init__(self, kind: str, stash_conn: StashConnection, mode: str | None, args: dict[str, str],
                  hook: HookContext | None = None) -> None:
         self.kind = kind
-        self.conn = conn
+        self.stash_conn = stash_conn
         self.mode = mode
         self.args = args
         self.hook = hook

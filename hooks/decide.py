@@ -77,45 +77,45 @@ def ids_in_input(value: object) -> list[int]:
     return list(dict.fromkeys(found))
 
 
-def _scene_ids(ctx: HookContext) -> list[int]:
+def _scene_ids(hook: HookContext) -> list[int]:
     """Stash fires one hook per scene (with that scene's id) even for bulk edits, so the id is
     enough; the input's ids are used only when the context has no id of its own."""
-    if ctx.id is not None:
-        return [ctx.id]
-    return ids_in_input(ctx.input)
+    if hook.id is not None:
+        return [hook.id]
+    return ids_in_input(hook.input)
 
 
-def decide(ctx: HookContext) -> Decision:
+def decide(hook: HookContext) -> Decision:
     """The whole hook policy; raises InputError for shapes Stash never sends (e.g. non-numeric ids)."""
-    kind = HOOK_KIND.get(ctx.type)  # None: a type the manifest does not subscribe to
+    kind = HOOK_KIND.get(hook.type)  # None: a type the manifest does not subscribe to
     if kind is None:
-        return Decision(SKIP, [], f"{ctx.type} is not used by Stash2Plex")
-    if ctx.type == SCENE_DESTROY:
-        ids = _scene_ids(ctx)
+        return Decision(SKIP, [], f"{hook.type} is not used by Stash2Plex")
+    if hook.type == SCENE_DESTROY:
+        ids = _scene_ids(hook)
         if not ids:
             return Decision(SKIP, [], "scene deleted without an id (clean task); reconcile forgets it later")
         return Decision(DROP, [("scene", i) for i in ids], "scene deleted: forget its queue job and sync record")
-    if ctx.type == TAG_MERGE:
-        target = ctx.id
-        if target is None and isinstance(ctx.input, dict):
-            target = parse_id(ctx.input.get("destination"), "input.destination")
+    if hook.type == TAG_MERGE:
+        target = hook.id
+        if target is None and isinstance(hook.input, dict):
+            target = parse_id(hook.input.get("destination"), "input.destination")
         if target is None:
             return Decision(SKIP, [], "tag merge without a destination id")
         return Decision(ADMIT, [("tag", target)], "tags merged: scenes of the destination tag")
-    if ctx.type in FAN_OUT_HOOKS:
-        if ctx.id is None:
-            return Decision(SKIP, [], f"{ctx.type} without an id")
-        if ctx.input is not None and invisible_only(kind, ctx.input_fields):
-            return Decision(SKIP, [], f"{kind} change does not affect Plex ({', '.join(ctx.input_fields or [])})")
-        return Decision(ADMIT, [(kind, ctx.id)], f"{kind} changed: its scenes")
-    ids = _scene_ids(ctx)
+    if hook.type in FAN_OUT_HOOKS:
+        if hook.id is None:
+            return Decision(SKIP, [], f"{hook.type} without an id")
+        if hook.input is not None and invisible_only(kind, hook.input_fields):
+            return Decision(SKIP, [], f"{kind} change does not affect Plex ({', '.join(hook.input_fields or [])})")
+        return Decision(ADMIT, [(kind, hook.id)], f"{kind} changed: its scenes")
+    ids = _scene_ids(hook)
     if not ids:
-        return Decision(SKIP, [], f"{ctx.type} without a scene id")
-    if ctx.input is not None and not isinstance(ctx.input, (dict, list)):
-        raise InputError(f"hook input is a {type(ctx.input).__name__}, expected an object, a list or null")
-    if ctx.input is not None and invisible_only("scene", ctx.input_fields):
-        return Decision(SKIP, [], f"scene change does not affect Plex ({', '.join(ctx.input_fields or [])})")
-    if ctx.type == SCENE_CREATE and ctx.input is None:
+        return Decision(SKIP, [], f"{hook.type} without a scene id")
+    if hook.input is not None and not isinstance(hook.input, (dict, list)):
+        raise InputError(f"hook input is a {type(hook.input).__name__}, expected an object, a list or null")
+    if hook.input is not None and invisible_only("scene", hook.input_fields):
+        return Decision(SKIP, [], f"scene change does not affect Plex ({', '.join(hook.input_fields or [])})")
+    if hook.type == SCENE_CREATE and hook.input is None:
         return Decision(ADMIT, [("scene", i) for i in ids], "new scene from a scan (waits for its cover)",
                         SCAN_DELAY_S)
     return Decision(ADMIT, [("scene", i) for i in ids], "scene changed")

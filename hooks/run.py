@@ -7,6 +7,8 @@ plugin is `enabled` is a Stash setting only readable over the network: the worke
 
 from __future__ import annotations
 
+import sqlite3
+
 from core import stashlog
 from core.invocation import Invocation
 from core.paths import data_dir
@@ -15,7 +17,7 @@ from hooks.decide import ADMIT, DROP, Decision, decide
 HOOK_REASON = "hook"
 
 
-def _admit(conn: object, decision: Decision) -> dict[str, int]:
+def _admit(db: sqlite3.Connection, decision: Decision) -> dict[str, int]:
     from sync_queue.admit import admit, admit_many
 
     due_at = None
@@ -24,17 +26,17 @@ def _admit(conn: object, decision: Decision) -> dict[str, int]:
 
         due_at = time.time() + decision.delay_s
     if len(decision.targets) == 1:
-        result = admit(conn, decision.targets[0], HOOK_REASON, due_at=due_at)  # type: ignore[arg-type]
+        result = admit(db, decision.targets[0], HOOK_REASON, due_at=due_at)
         return {"admitted": int(result.admitted), "coalesced": int(result.coalesced)}
-    counts = admit_many(conn, decision.targets, HOOK_REASON, due_at=due_at)  # type: ignore[arg-type]
+    counts = admit_many(db, decision.targets, HOOK_REASON, due_at=due_at)
     return {"admitted": counts.admitted, "coalesced": counts.coalesced}
 
 
-def _drop(conn: object, decision: Decision) -> dict[str, int]:
+def _drop(db: sqlite3.Connection, decision: Decision) -> dict[str, int]:
     """A deleted scene: forget its waiting job and its sync record; Plex is never touched."""
     from sync_queue.store import QueueStore
 
-    store = QueueStore(conn)  # type: ignore[arg-type]
+    store = QueueStore(db)
     dropped = forgotten = 0
     with store.transaction():
         for target in decision.targets:
@@ -53,16 +55,16 @@ def run_hook(inv: Invocation) -> dict[str, object]:
     from sync_queue.db import open_db
 
     folder = data_dir()
-    conn = open_db(folder, check=False)
+    db = open_db(folder, check=False)
     try:
-        counts = _admit(conn, decision) if decision.action == ADMIT else _drop(conn, decision)
+        counts = _admit(db, decision) if decision.action == ADMIT else _drop(db, decision)
     finally:
-        conn.close()
+        db.close()
     worker = None
     if decision.action == ADMIT:
         from worker.process import ensure_worker_for
 
-        worker = ensure_worker_for(folder, inv.conn, counts["admitted"] + counts["coalesced"], inv.hook.type)
+        worker = ensure_worker_for(folder, inv.stash_conn, counts["admitted"] + counts["coalesced"], inv.hook.type)
     stashlog.debug(f"{inv.hook.type} {decision.targets[:5]}: {decision.note} {counts}")
     return {"action": decision.action, "targets": len(decision.targets), **counts,
             **({"worker_started": worker} if worker is not None else {})}

@@ -68,17 +68,17 @@ class ReconcileContext:
     use_cache: bool = True
 
 
-def _defaults(ctx: ReconcileContext) -> tuple[Callable[..., Any], Callable[[str], str]]:
-    desired_fn = ctx.desired_fn
+def _defaults(rctx: ReconcileContext) -> tuple[Callable[..., Any], Callable[[str], str]]:
+    desired_fn = rctx.desired_fn
     if desired_fn is None:
         from plex.desired import desired_state
 
         desired_fn = desired_state
-    map_path = ctx.map_path
+    map_path = rctx.map_path
     if map_path is None:
         from plex.pathmap import parse_path_map, to_plex_path
 
-        rules = parse_path_map(ctx.settings.path_map)
+        rules = parse_path_map(rctx.settings.path_map)
         map_path = (lambda p: to_plex_path(p, rules)) if rules else (lambda p: p)
     return desired_fn, map_path
 
@@ -142,13 +142,13 @@ def _effective_scope(conn: sqlite3.Connection, scope: str, rebuild: bool, now: f
     return "recent"
 
 
-def reconcile(ctx: ReconcileContext, scope: str = "recent") -> Report:
+def reconcile(rctx: ReconcileContext, scope: str = "recent") -> Report:
     """Run one reconcile and persist its report. Sync errors (Stash/Plex down, 401) are recorded
     in the report and re-raised; the watermark then does not advance."""
     from sync_queue.db import get_meta, immediate, set_meta
 
-    conn, clock = ctx.conn, ctx.clock
-    desired_fn, map_path = _defaults(ctx)
+    conn, clock = rctx.conn, rctx.clock
+    desired_fn, map_path = _defaults(rctx)
     rebuild = bool(get_meta(conn, REBUILD_KEY))
     effective = _effective_scope(conn, scope, rebuild, clock.now())
     start = watermark.start_for(conn) if effective == "recent" else None
@@ -156,17 +156,17 @@ def reconcile(ctx: ReconcileContext, scope: str = "recent") -> Report:
     if effective == "recent":
         report.carry_reverting(last_report(conn))  # drift is only judged on full passes
     wall_start = time.perf_counter()
-    stash_before = ctx.stash_requests() if ctx.stash_requests else 0
+    stash_before = rctx.stash_requests() if rctx.stash_requests else 0
     seen = _Seen(conn) if effective == "all" else None
-    cache = DesiredCache(conn, ctx.settings, desired_fn, map_path) if ctx.use_cache else None
+    cache = DesiredCache(conn, rctx.settings, desired_fn, map_path) if rctx.use_cache else None
     max_seen: str | None = None
     try:
-        if ctx.refresh_index is not None:
-            report.plex_requests += int(ctx.refresh_index(effective == "all") or 0)
+        if rctx.refresh_index is not None:
+            report.plex_requests += int(rctx.refresh_index(effective == "all") or 0)
             report.index_s = time.perf_counter() - wall_start
-        step = PagePass(conn, ctx.settings, ctx.index, clock, desired_fn, map_path, cache, report, rebuild)
+        step = PagePass(conn, rctx.settings, rctx.index, clock, desired_fn, map_path, cache, report, rebuild)
         page: list[dict[str, Any]] = []
-        for scene in read_ahead(ctx.scenes(start)):
+        for scene in read_ahead(rctx.scenes(start)):
             report.scenes_seen += 1
             max_seen = watermark.newer(max_seen, scene.get("updated_at") or None)
             if seen is not None:
@@ -175,13 +175,13 @@ def reconcile(ctx: ReconcileContext, scope: str = "recent") -> Report:
             if len(page) >= PAGE:
                 step.page(page)
                 page.clear()
-                if ctx.progress is not None:
-                    ctx.progress(report.scenes_seen)
+                if rctx.progress is not None:
+                    rctx.progress(report.scenes_seen)
         step.page(page)
         if cache is not None:
             cache.flush()
         if seen is not None:
-            _remove_orphans(ctx, seen, report, cache)
+            _remove_orphans(rctx, seen, report, cache)
         with immediate(conn):  # one durable write for the run's bookkeeping
             report.watermark_to = watermark.advance(conn, start, max_seen)
             if effective == "all":
@@ -194,7 +194,7 @@ def reconcile(ctx: ReconcileContext, scope: str = "recent") -> Report:
     finally:
         if seen is not None:
             seen.close()
-        report.stash_requests = (ctx.stash_requests() if ctx.stash_requests else 0) - stash_before
+        report.stash_requests = (rctx.stash_requests() if rctx.stash_requests else 0) - stash_before
         report.finished_at = clock.now()
         report.wall_s = time.perf_counter() - wall_start
         save(conn, report)
@@ -202,7 +202,7 @@ def reconcile(ctx: ReconcileContext, scope: str = "recent") -> Report:
     return report
 
 
-def _remove_orphans(ctx: ReconcileContext, seen: _Seen, report: Report, cache: DesiredCache | None) -> None:
+def _remove_orphans(rctx: ReconcileContext, seen: _Seen, report: Report, cache: DesiredCache | None) -> None:
     """Scope all: records of scenes Stash no longer has are deleted (never when Stash returned
     nothing at all — an empty answer is more likely a wrong server than an empty library)."""
     from sync_queue.store import QueueStore
@@ -210,7 +210,7 @@ def _remove_orphans(ctx: ReconcileContext, seen: _Seen, report: Report, cache: D
     if report.scenes_seen == 0:
         stashlog.warning("Reconcile: Stash returned no scenes; not removing any sync records.")
         return
-    store = QueueStore(ctx.conn, ctx.clock)
+    store = QueueStore(rctx.conn, rctx.clock)
     ids = seen.orphans()
     with store.transaction():
         for scene_id in ids:

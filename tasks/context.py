@@ -24,7 +24,7 @@ class TaskContext:
 
     def __init__(self, inv: Invocation, clock: Clock = SYSTEM_CLOCK, folder: Path | None = None) -> None:
         self.inv = inv
-        self.conn_info = inv.conn
+        self.stash_conn = inv.stash_conn
         self.args = inv.args
         self.clock = clock
         self.data_dir = Path(folder) if folder is not None else data_dir()
@@ -47,7 +47,7 @@ class TaskContext:
         if self._stash is None:
             require("requests")
             client_mod = require("stash.client")
-            self._stash = client_mod.StashClient(self.conn_info)
+            self._stash = client_mod.StashClient(self.stash_conn)
         return self._stash
 
     def settings(self, require_plex: bool = True) -> Settings:

@@ -36,11 +36,11 @@ def run_task(inv: Invocation) -> object:
     """Run one task; its return value becomes Stash's `output` (a summary a user can act on)."""
     module_name, func_name = ROUTES[inv.mode or ""]
     func = getattr(importlib.import_module(module_name), func_name)
-    ctx = TaskContext(inv)
+    task = TaskContext(inv)
     try:
-        result = func(ctx)
+        result = func(task)
     finally:
-        ctx.close()
+        task.close()
     if isinstance(result, str) and not isinstance(result, AlreadyLogged):
         for line in result.splitlines():  # Stash shows task results only in its log
             (stashlog.error if line.startswith("PROBLEM:") else stashlog.info)(line)

@@ -36,32 +36,32 @@ def _packages(checks: Checks) -> None:
     (checks.ok if complete else checks.problem)(line)
 
 
-def _stash(ctx: TaskContext, checks: Checks) -> bool:
+def _stash(task: TaskContext, checks: Checks) -> bool:
     try:
-        version = ctx.stash.version()
-        api_key = ctx.stash.prefer_api_key()
+        version = task.stash.version()
+        api_key = task.stash.prefer_api_key()
     except SyncError as exc:
-        checks.problem(f"Stash is not reachable at {ctx.conn_info.base_url}: {exc.message}")
+        checks.problem(f"Stash is not reachable at {task.stash_conn.base_url}: {exc.message}")
         return False
     if api_key:
         auth = "API key (long tasks and the worker stay signed in)"
-    elif ctx.conn_info.session_cookie:
+    elif task.stash_conn.session_cookie:
         auth = ("session cookie only — it expires after about an hour; generate an API key under "
                 "Settings › Security so long syncs keep working")
     else:
         auth = "no authentication (Stash has no password)"
-    checks.ok(f"Stash {version or '(unknown version)'} at {ctx.conn_info.base_url}; auth: {auth}.")
+    checks.ok(f"Stash {version or '(unknown version)'} at {task.stash_conn.base_url}; auth: {auth}.")
     return True
 
 
-def _plex(ctx: TaskContext, checks: Checks) -> bool:
+def _plex(task: TaskContext, checks: Checks) -> bool:
     try:
-        settings = ctx.settings()
+        settings = task.settings()
     except SyncError as exc:
         checks.problem(exc.message)
         return False
     try:
-        server = ctx.plex
+        server = task.plex
     except SyncError as exc:
         hint = " (the token is wrong or expired)" if exc.kind == "auth" else ""
         checks.problem(f"Plex at {settings.plex_url}: {exc.message}{hint}")
@@ -69,7 +69,7 @@ def _plex(ctx: TaskContext, checks: Checks) -> bool:
     version = getattr(server, "version", "") or "?"
     checks.ok(f"Plex {version} at {settings.plex_url}; token accepted.")
     try:
-        sections = ctx.sections()
+        sections = task.sections()
     except SyncError as exc:
         checks.problem(exc.message)
         return False
@@ -78,9 +78,9 @@ def _plex(ctx: TaskContext, checks: Checks) -> bool:
     return True
 
 
-def _sample(ctx: TaskContext) -> list[dict[str, Any]]:
+def _sample(task: TaskContext) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for scene in ctx.stash.iter_scenes(page_size=SAMPLE):
+    for scene in task.stash.iter_scenes(page_size=SAMPLE):
         if scene.get("files"):
             out.append(scene)
         if len(out) >= SAMPLE:
@@ -88,16 +88,16 @@ def _sample(ctx: TaskContext) -> list[dict[str, Any]]:
     return out
 
 
-def _mapping(ctx: TaskContext, checks: Checks) -> None:
+def _mapping(task: TaskContext, checks: Checks) -> None:
     from plex.filematch import scene_files
     from plex.index import PathIndex
     from plex.pathmap import implied_rule, parse_path_map, to_plex_path
 
-    settings = ctx.settings()
+    settings = task.settings()
     rules = parse_path_map(settings.path_map)
-    index = PathIndex(ctx.db, ctx.clock)
-    index.refresh(ctx.plex, ctx.sections())
-    scenes = _sample(ctx)
+    index = PathIndex(task.db, task.clock)
+    index.refresh(task.plex, task.sections())
+    scenes = _sample(task)
     if not scenes:
         checks.ok("Path mapping: Stash has no scenes with files yet; nothing to check.")
         return
@@ -130,14 +130,14 @@ def _mapping(ctx: TaskContext, checks: Checks) -> None:
     (checks.ok if resolved * 2 >= len(scenes) else checks.problem)(text + detail + ".")
 
 
-def health_check(ctx: TaskContext) -> str:
+def health_check(task: TaskContext) -> str:
     checks = Checks()
     _packages(checks)
-    stash_ok = _stash(ctx, checks)
-    plex_ok = stash_ok and _plex(ctx, checks)
+    stash_ok = _stash(task, checks)
+    plex_ok = stash_ok and _plex(task, checks)
     if plex_ok:
         try:
-            _mapping(ctx, checks)
+            _mapping(task, checks)
         except SyncError as exc:
             checks.problem(f"Path mapping check failed: {exc.message}")
     elif not stash_ok:

@@ -9,13 +9,13 @@ from __future__ import annotations
 from tasks.context import TaskContext
 
 
-def rebuild_index(ctx: TaskContext) -> str:
+def rebuild_index(task: TaskContext) -> str:
     from plex.index import PathIndex
 
-    sections = ctx.sections()
-    index = PathIndex(ctx.db, ctx.clock)
-    started = ctx.clock.now()
-    requests = index.refresh(ctx.plex, sections, full=True)
+    sections = task.sections()
+    index = PathIndex(task.db, task.clock)
+    started = task.clock.now()
+    requests = index.refresh(task.plex, sections, full=True)
     names = ", ".join(s.title for s in sections)
     return (f"Rebuilt the Plex index: {index.count()} items from {names} in "
-            f"{ctx.clock.now() - started:.1f} s ({requests} Plex requests).")
+            f"{task.clock.now() - started:.1f} s ({requests} Plex requests).")

@@ -15,90 +15,90 @@ from tasks.dispatch import AlreadyLogged
 from tasks.status_report import format_status
 
 
-def process_queue(ctx: TaskContext) -> str:
+def process_queue(task: TaskContext) -> str:
     """Drain the queue in this task with progress; if a background worker is already draining,
     follow its progress instead of competing with it (one consumer)."""
-    settings = ctx.settings()  # validate first: a config problem is reported before any work
+    settings = task.settings()  # validate first: a config problem is reported before any work
     from core.deps import require
 
     require("plexapi")
     from worker.foreground import run_foreground
 
-    summary = run_foreground(ctx.conn_info, ctx.data_dir, settings, clock=ctx.clock)
+    summary = run_foreground(task.stash_conn, task.data_dir, settings, clock=task.clock)
     return AlreadyLogged(summary.line())  # run_foreground logged it at the right level
 
 
-def _titles(ctx: TaskContext, rows: list[dict[str, Any]]) -> dict[int, str]:
+def _titles(task: TaskContext, rows: list[dict[str, Any]]) -> dict[int, str]:
     """Titles of the failed scenes shown (best effort: Queue Status works with Stash unreachable)."""
     ids = [int(r["target_id"]) for r in rows if r.get("target_kind", "scene") == "scene"]
     if not ids:
         return {}
     try:
-        return {int(s["id"]): str(s.get("title") or "") for s in ctx.stash.find_scenes(ids)}
+        return {int(s["id"]): str(s.get("title") or "") for s in task.stash.find_scenes(ids)}
     except SyncError as exc:  # Stash unreachable, or `requests` missing (MissingDependency)
         stashlog.debug(f"titles of failed scenes unavailable: {exc}")
         return {}
 
 
-def queue_status(ctx: TaskContext) -> str:
+def queue_status(task: TaskContext) -> str:
     from reconciliation.report import last_report, summary_lines
     from sync_queue.store import QueueStore
     from worker.process import worker_running
     from worker.stats import worker_status
 
-    store = QueueStore(ctx.db, ctx.clock)
+    store = QueueStore(task.db, task.clock)
     status = store.status()
     rows, _ = store.list_failed(5)
-    worker = worker_status(ctx.db, ctx.clock)
-    worker["running"] = worker_running(ctx.data_dir) or bool(worker.get("running"))
-    reconcile_lines = summary_lines(last_report(ctx.db))
-    report = format_status(status, worker, rows, _titles(ctx, rows), reconcile_lines, ctx.clock.now())
+    worker = worker_status(task.db, task.clock)
+    worker["running"] = worker_running(task.data_dir) or bool(worker.get("running"))
+    reconcile_lines = summary_lines(last_report(task.db))
+    report = format_status(status, worker, rows, _titles(task, rows), reconcile_lines, task.clock.now())
     missing = int((status.get("failed_by_kind") or {}).get("not_found") or 0)
     if missing > len([r for r in rows if r.get("kind") == "not_found"]):
-        report += _log_not_in_plex(ctx, missing)
+        report += _log_not_in_plex(task, missing)
     return report
 
 
-def _log_not_in_plex(ctx: TaskContext, count: int) -> str:
+def _log_not_in_plex(task: TaskContext, count: int) -> str:
     """Queue Status shows five failures; the complete "not in Plex" list (one log line per scene,
     with the paths tried) goes to the Stash log so a user can fix mappings or scan folders."""
     from sync_queue.store import QueueStore
 
-    entries = QueueStore(ctx.db).failed_of_kind("not_found")
+    entries = QueueStore(task.db).failed_of_kind("not_found")
     for kind, tid, message in entries:
         stashlog.info(f"Not in Plex: {kind} {tid}: {message}")
     more = f" (first {len(entries)})" if len(entries) < count else ""
     return f"\nAll {count} scenes not in Plex are listed in the Stash log{more} (Settings › Logs, level Info)."
 
 
-def retry_failed(ctx: TaskContext) -> str:
+def retry_failed(task: TaskContext) -> str:
     from sync_queue.admit import retry_failed as retry
 
-    count = retry(ctx.db, ctx.clock)
+    count = retry(task.db, task.clock)
     if not count:
         return "No failed jobs to retry."
     from worker.process import ensure_worker_for, pushing_note
 
-    started = ensure_worker_for(ctx.data_dir, ctx.conn_info, count, "Retry Failed Jobs")
+    started = ensure_worker_for(task.data_dir, task.stash_conn, count, "Retry Failed Jobs")
     return f"Moved {count} failed jobs back into the queue. {pushing_note(started)}"
 
 
-def clear_queue(ctx: TaskContext) -> str:
+def clear_queue(task: TaskContext) -> str:
     """Drop every waiting job (not in-progress ones, not failed ones): an explicit user action."""
     from sync_queue.store import QueueStore
 
-    count = QueueStore(ctx.db).clear_waiting()
+    count = QueueStore(task.db).clear_waiting()
     return f"Dropped {count} waiting jobs (failed jobs are kept; see Queue Status)."
 
 
-def clear_failed(ctx: TaskContext) -> str:
+def clear_failed(task: TaskContext) -> str:
     from sync_queue.store import QueueStore
 
-    return f"Deleted {QueueStore(ctx.db).clear_failed()} failed jobs."
+    return f"Deleted {QueueStore(task.db).clear_failed()} failed jobs."
 
 
-def purge_failed(ctx: TaskContext) -> str:
-    raw = ctx.args.get("days", "30")
+def purge_failed(task: TaskContext) -> str:
+    raw = task.args.get("days", "30")
     try:
         days = float(raw)
     except ValueError:
@@ -107,4 +107,4 @@ def purge_failed(ctx: TaskContext) -> str:
         raise ConfigError(f"purge_failed: days {raw!r} must be 0 or more.")
     from sync_queue.store import QueueStore
 
-    return f"Deleted {QueueStore(ctx.db, ctx.clock).purge_failed(days)} failed jobs older than {days:g} days."
+    return f"Deleted {QueueStore(task.db, task.clock).purge_failed(days)} failed jobs older than {days:g} days."

@@ -11,22 +11,22 @@ from core.progress import Progress
 from tasks.context import TaskContext
 
 
-def _run(ctx: TaskContext, scope: str) -> str:
+def _run(task: TaskContext, scope: str) -> str:
     import dataclasses
 
     from reconciliation.engine import build_context, reconcile
     from reconciliation.report import summary_lines
 
-    settings = ctx.settings()
-    ctx.stash.prefer_api_key()
-    ctx.sections()  # unknown library → ConfigError listing Plex's libraries, before any work
-    progress = Progress(f"Reconcile ({scope}):", clock=ctx.clock)
-    rctx = dataclasses.replace(build_context(ctx.db, settings, ctx.stash, ctx.plex, ctx.clock), progress=progress.report)
+    settings = task.settings()
+    task.stash.prefer_api_key()
+    task.sections()  # unknown library → ConfigError listing Plex's libraries, before any work
+    progress = Progress(f"Reconcile ({scope}):", clock=task.clock)
+    rctx = dataclasses.replace(build_context(task.db, settings, task.stash, task.plex, task.clock), progress=progress.report)
     report = reconcile(rctx, scope)
     progress.done()
     from worker.process import ensure_worker_for, pushing_note
 
-    started = ensure_worker_for(ctx.data_dir, ctx.conn_info, report.admitted + report.coalesced,
+    started = ensure_worker_for(task.data_dir, task.stash_conn, report.admitted + report.coalesced,
                                 f"Reconcile ({scope})")
     lines = summary_lines(report.to_dict())
     if started is not None:
@@ -35,9 +35,9 @@ def _run(ctx: TaskContext, scope: str) -> str:
     return "\n".join(lines)
 
 
-def reconcile_recent(ctx: TaskContext) -> str:
-    return _run(ctx, "recent")
+def reconcile_recent(task: TaskContext) -> str:
+    return _run(task, "recent")
 
 
-def reconcile_all(ctx: TaskContext) -> str:
-    return _run(ctx, "all")
+def reconcile_all(task: TaskContext) -> str:
+    return _run(task, "all")

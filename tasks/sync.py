@@ -20,36 +20,36 @@ REASON = "user"
 CHUNK = 500
 
 
-def _total(ctx: TaskContext, since: str | None) -> int | None:
+def _total(task: TaskContext, since: str | None) -> int | None:
     """How many scenes the stream will yield (one cheap request), for the progress bar."""
     from core.errors import SyncError
     from stash.queries import SCENE_IDS
 
     scene_filter = {"updated_at": {"value": since, "modifier": "GREATER_THAN"}} if since else {}
     try:
-        data = ctx.stash.query(SCENE_IDS, {"scene_filter": scene_filter, "filter": {"page": 1, "per_page": 1}})
+        data = task.stash.query(SCENE_IDS, {"scene_filter": scene_filter, "filter": {"page": 1, "per_page": 1}})
         return int((data.get("findScenes") or {}).get("count") or 0)
     except (SyncError, TypeError, ValueError) as exc:
         stashlog.debug(f"scene count unavailable: {exc}")
         return None
 
 
-def _admit_stream(ctx: TaskContext, scenes: Any, label: str,
+def _admit_stream(task: TaskContext, scenes: Any, label: str,
                   total: int | None = None) -> tuple[dict[str, int], str | None]:
     """Admit every scene of the stream in chunks; returns counts and the newest updated_at seen."""
     from plex.desired import desired_state
     from reconciliation.watermark import newer
     from sync_queue.admit import admit_many
 
-    settings = ctx.settings()
-    progress = Progress(label, total=total, clock=ctx.clock)
+    settings = task.settings()
+    progress = Progress(label, total=total, clock=task.clock)
     counts = {"seen": 0, "admitted": 0, "coalesced": 0, "unchanged": 0, "excluded": 0}
     newest: str | None = None
     batch: list[tuple[tuple[str, int], str | None, str | None]] = []
 
     def flush() -> None:
         if batch:
-            result = admit_many(ctx.db, batch, REASON, clock=ctx.clock)
+            result = admit_many(task.db, batch, REASON, clock=task.clock)
             counts["admitted"] += result.admitted
             counts["coalesced"] += result.coalesced
             counts["unchanged"] += result.skipped_unchanged
@@ -72,10 +72,10 @@ def _admit_stream(ctx: TaskContext, scenes: Any, label: str,
     return counts, newest
 
 
-def _finish(ctx: TaskContext, counts: dict[str, int], what: str) -> str:
+def _finish(task: TaskContext, counts: dict[str, int], what: str) -> str:
     from worker.process import ensure_worker_for, pushing_note
 
-    started = ensure_worker_for(ctx.data_dir, ctx.conn_info, counts["admitted"] + counts["coalesced"], what)
+    started = ensure_worker_for(task.data_dir, task.stash_conn, counts["admitted"] + counts["coalesced"], what)
     text = (f"{what}: {counts['seen']} scenes read in {counts['seconds']} s — {counts['admitted']} queued, "
             f"{counts['coalesced']} already queued, {counts['unchanged']} unchanged since the last push, "
             f"{counts['excluded']} excluded by 'Which scenes'.")
@@ -84,31 +84,31 @@ def _finish(ctx: TaskContext, counts: dict[str, int], what: str) -> str:
     return text
 
 
-def _remember(ctx: TaskContext, since: str | None, newest: str | None) -> None:
+def _remember(task: TaskContext, since: str | None, newest: str | None) -> None:
     from reconciliation.watermark import advance
 
-    advance(ctx.db, since, newest, key=WATERMARK_KEY)
+    advance(task.db, since, newest, key=WATERMARK_KEY)
 
 
-def sync_all(ctx: TaskContext) -> str:
-    ctx.settings()
-    ctx.stash.prefer_api_key()
-    counts, newest = _admit_stream(ctx, ctx.stash.iter_scenes(), "Sync All:", _total(ctx, None))
-    _remember(ctx, None, newest)
-    return _finish(ctx, counts, "Sync All")
+def sync_all(task: TaskContext) -> str:
+    task.settings()
+    task.stash.prefer_api_key()
+    counts, newest = _admit_stream(task, task.stash.iter_scenes(), "Sync All:", _total(task, None))
+    _remember(task, None, newest)
+    return _finish(task, counts, "Sync All")
 
 
-def sync_changed(ctx: TaskContext) -> str:
+def sync_changed(task: TaskContext) -> str:
     from reconciliation.watermark import start_for
 
-    ctx.settings()
-    ctx.stash.prefer_api_key()
-    since = start_for(ctx.db, WATERMARK_KEY)
+    task.settings()
+    task.stash.prefer_api_key()
+    since = start_for(task.db, WATERMARK_KEY)
     if since is None:
         stashlog.info("Sync Changed: no completed sync yet, so every scene is checked this time.")
     else:
         stashlog.info(f"Sync Changed: scenes updated after {since} (the last completed sync, minus an overlap).")
-    counts, newest = _admit_stream(ctx, ctx.stash.iter_scenes(updated_after=since), "Sync Changed:",
-                                   _total(ctx, since))
-    _remember(ctx, since, newest)
-    return _finish(ctx, counts, "Sync Changed")
+    counts, newest = _admit_stream(task, task.stash.iter_scenes(updated_after=since), "Sync Changed:",
+                                   _total(task, since))
+    _remember(task, since, newest)
+    return _finish(task, counts, "Sync Changed")
