@@ -66,6 +66,9 @@ class ReconcileContext:
     map_path: Callable[[str], str] | None = None
     progress: Callable[[int], None] | None = None
     use_cache: bool = True
+    alive: Callable[[], tuple[list[int], list[str]]] | None = None
+    """(every scene id, every performer name) Stash has now: lets a "recent" run see merges and
+    deletions that fire no hook and move no `updated_at` (reconciliation.vanished)."""
 
 
 def _defaults(rctx: ReconcileContext) -> tuple[Callable[..., Any], Callable[[str], str]]:
@@ -182,6 +185,8 @@ def reconcile(rctx: ReconcileContext, scope: str = "recent") -> Report:
             cache.flush()
         if seen is not None:
             _remove_orphans(rctx, seen, report, cache)
+        elif rctx.alive is not None:
+            _converge_vanished(rctx, report, *rctx.alive())
         with immediate(conn):  # one durable write for the run's bookkeeping
             report.watermark_to = watermark.advance(conn, start, max_seen)
             if effective == "all":
@@ -219,6 +224,22 @@ def _remove_orphans(rctx: ReconcileContext, seen: _Seen, report: Report, cache: 
     seen.prune(("reconcile_desired", "reconcile_heals"))
 
 
+def _converge_vanished(rctx: ReconcileContext, report: Report, scene_ids: list[int],
+                       performer_names: list[str]) -> None:
+    """Scope recent: forget scenes Stash deleted or merged away without a hook, and queue again
+    the scenes whose pushed performers were merged or deleted (no `updated_at` moved)."""
+    from reconciliation.detector import STALE, Gap
+    from reconciliation.vanished import forget_vanished_scenes, requeue_merged_performers
+
+    for scene_id in forget_vanished_scenes(rctx.conn, scene_ids, rctx.clock):
+        report.note(orphan(scene_id))
+    stale, counts = requeue_merged_performers(rctx.conn, performer_names, rctx.clock)
+    for scene_id in stale:
+        report.note(Gap(STALE, scene_id, detail="a performer it shows was merged or deleted in Stash"))
+    report.admitted += counts.admitted
+    report.coalesced += counts.coalesced
+
+
 def _log(report: Report) -> None:
     gaps = {k: v for k, v in report.counts.items() if v and k != IN_SYNC}
     stashlog.info(f"Reconcile ({report.scope}): {report.scenes_seen} scenes, {report.requests} requests, "
@@ -243,6 +264,7 @@ def build_context(conn: sqlite3.Connection, settings: Settings, stash: Any, serv
         index=index,
         refresh_index=lambda full: index.refresh(server, sections, full=full),
         stash_requests=lambda: int(stash.requests_made),
+        alive=lambda: (stash.scene_ids(), stash.performer_names()),
         clock=clock)
 
 

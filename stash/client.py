@@ -238,13 +238,21 @@ class StashClient:
 
     def scene_ids_for(self, kind: str, object_id: int | str, page_size: int = 1000) -> list[int]:
         """Ids of every scene carrying the tag/performer/studio/group (fan-out), paged, ids only."""
+        return self.scene_ids(queries.fanout_filter(kind, object_id), page_size)
+
+    def performer_names(self) -> list[str]:
+        """The name of every performer Stash has (one request, names only)."""
+        data = self.query(queries.PERFORMER_NAMES, {"filter": {"per_page": -1, "sort": "name"}})
+        return [str(p.get("name") or "") for p in (data.get("findPerformers") or {}).get("performers") or []]
+
+    def scene_ids(self, scene_filter: dict[str, Any] | None = None, page_size: int = 1000) -> list[int]:
+        """Ids of every scene (matching `scene_filter`), keyset-paged by id, ids only."""
         out: list[int] = []
         last_id = 0
+        base = dict(scene_filter or {})
         while True:
-            scene_filter = queries.fanout_filter(kind, object_id)
-            scene_filter["id"] = {"value": last_id, "modifier": "GREATER_THAN"}
             data = self.query(queries.SCENE_IDS, {
-                "scene_filter": scene_filter,
+                "scene_filter": {**base, "id": {"value": last_id, "modifier": "GREATER_THAN"}},
                 "filter": {"page": 1, "per_page": page_size, "sort": "id", "direction": "ASC"},
             })
             page = [int(s["id"]) for s in (data.get("findScenes") or {}).get("scenes") or []]

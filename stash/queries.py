@@ -34,6 +34,12 @@ SCENE_IDS = (
     "  findScenes(scene_filter: $scene_filter, filter: $filter) { count scenes { id } }\n}"
 )
 
+# Every performer's name in one request (names only: small even for large libraries).
+PERFORMER_NAMES = (
+    "query PerformerNames($filter: FindFilterType) {\n"
+    "  findPerformers(filter: $filter) { count performers { name } }\n}"
+)
+
 PLUGIN_SETTINGS = (
     "query PluginSettings($include: [ID!]) {\n"
     "  configuration { plugins(include: $include) }\n}"
@@ -50,6 +56,7 @@ ALL_QUERIES: dict[str, str] = {
     "FIND_SCENES_BY_IDS": FIND_SCENES_BY_IDS,
     "ITER_SCENES": ITER_SCENES,
     "SCENE_IDS": SCENE_IDS,
+    "PERFORMER_NAMES": PERFORMER_NAMES,
     "PLUGIN_SETTINGS": PLUGIN_SETTINGS,
     "API_KEY": API_KEY,
     "VERSION": VERSION,

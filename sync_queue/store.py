@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 
 from core.clock import SYSTEM_CLOCK, Clock
@@ -307,6 +307,20 @@ class QueueStore:
         scenes a reconcile saw)."""
         rows = self.conn.execute(f"SELECT scene_id FROM sync_state WHERE scene_id NOT IN (SELECT id FROM {id_table})")
         return [int(r[0]) for r in rows]
+
+    def records_owning(self, kind: str, batch: int = 1000) -> Iterator[tuple[int, list[str]]]:
+        """(scene id, the `kind` tag names we pushed) for every record, in keyset pages."""
+        last = -1
+        while True:
+            rows = self.conn.execute("SELECT scene_id, owned_tags FROM sync_state WHERE scene_id > ? "
+                                     "ORDER BY scene_id LIMIT ?", (last, batch)).fetchall()
+            if not rows:
+                return
+            for scene_id, owned in rows:
+                names = (json.loads(owned or "{}") or {}).get(kind) or []
+                if names:
+                    yield int(scene_id), [str(n) for n in names]
+            last = int(rows[-1][0])
 
     # -- not-in-Plex windows -----------------------------------------------------------------------
     def not_found_since(self, scene_id: int) -> tuple[float, bool]:
