@@ -7,8 +7,6 @@ already busy), so Process Queue drains in the foreground and the test never wait
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from tests.plugin.helpers import LockHolder
@@ -28,8 +26,7 @@ def synced(make_world: MakeWorld) -> World:
 
 def replay_hooks(world: World) -> list[dict]:
     """Run every hook the sandbox recorded since the last call, like Stash does after a mutation."""
-    events = list(world.stash.data.hook_events)
-    world.stash.data.hook_events.clear()
+    events = world.stash.hook_events(clear=True)
     outputs = []
     holder = LockHolder(world.data_dir)
     try:
@@ -83,8 +80,7 @@ def test_scene_destroy_forgets_the_record_and_leaves_plex_alone(synced):
                          {"i": {"id": str(sid), "delete_file": False}})
     outputs = replay_hooks(synced)
     assert outputs and outputs[0]["action"] == "drop" and outputs[0]["forgotten"] == 1
-    conn = sqlite3.connect(synced.data_dir / "stash2plex.db")
-    assert conn.execute("SELECT COUNT(*) FROM sync_state WHERE scene_id = ?", (sid,)).fetchone() == (0,)
+    assert synced.db_rows(f"SELECT COUNT(*) FROM sync_state WHERE scene_id = {int(sid)}") == [(0,)]
     assert synced.plex.item_state(synced.rating_keys[sid]) == before
 
 

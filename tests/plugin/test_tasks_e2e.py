@@ -6,7 +6,6 @@ stderr line lacks Stash's log prefix, so every run here also proves the output p
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 
 import pytest
@@ -32,11 +31,7 @@ def quiet(world: World) -> Iterator[World]:
 
 
 def waiting(world: World) -> list[str]:
-    conn = sqlite3.connect(world.data_dir / "stash2plex.db")
-    try:
-        return [r[0] for r in conn.execute("SELECT target FROM ack_queue_jobs WHERE status < 2 ORDER BY target")]
-    finally:
-        conn.close()
+    return [r[0] for r in world.db_rows("SELECT target FROM ack_queue_jobs WHERE status < 2 ORDER BY target")]
 
 
 @pytest.mark.parametrize("mode", [m for m in TASK_MODES if m != "process_queue"])
