@@ -9,12 +9,14 @@ stdin carries one JSON document and is then closed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,18 +90,33 @@ def plugin_env(env: dict[str, str] | None = None) -> dict[str, str]:
     return out
 
 
+def _feed(pipe: Any, payload: bytes) -> None:
+    """Write the whole stdin document, then close stdin (Stash writes one document and closes)."""
+    with contextlib.suppress(OSError):  # a child that exited without reading needs nothing
+        pipe.write(payload)
+    with contextlib.suppress(OSError):
+        pipe.close()
+
+
 def _communicate(proc: subprocess.Popen, payload: bytes, timeout: float, eof_grace: float) -> tuple[bytes, bytes]:
     """Feed stdin, read both pipes to EOF like Stash; detect a child that exited while a
-    grandchild still holds its stdout (Stash would keep the hook 'running' until that one exits)."""
+    grandchild still holds its stdout (Stash would keep the hook 'running' until that one exits).
+
+    Why stdin is written from a thread: `communicate(input, timeout)` retried after a timeout
+    stops writing the rest of the input (CPython registers stdin only when input is passed, and
+    refuses input on a retry), so a document larger than the pipe buffer hung whenever the child
+    had not read it within the first poll."""
+    stdin, proc.stdin = proc.stdin, None
+    writer = threading.Thread(target=_feed, args=(stdin, payload), name="plugin-stdin", daemon=True)
+    writer.start()
     deadline = time.monotonic() + timeout
     exited_at: float | None = None
-    first = True
     while True:
         try:
-            out, err = proc.communicate(payload if first else None, timeout=0.1)
+            out, err = proc.communicate(timeout=0.1)
             return out, err
         except subprocess.TimeoutExpired:
-            first = False
+            pass
         now = time.monotonic()
         if proc.poll() is not None:
             exited_at = exited_at or now
