@@ -11,7 +11,7 @@ import json
 import urllib.request
 from collections import Counter
 
-from tests.e2e.world import MakeWorld, World, size
+from tests.world import MakeWorld, World, size
 
 BULK = "mutation($i: BulkSceneUpdateInput!) { bulkSceneUpdate(input: $i) { id } }"
 TAG_UPDATE = "mutation($i: TagUpdateInput!) { tagUpdate(input: $i) { id name } }"
@@ -28,8 +28,8 @@ def _synced_world(make_world: MakeWorld, scenes: int) -> World:
 
 
 def _settle(w: World, timeout: float = 180) -> None:
-    w.drain()
-    w.wait_until(lambda: w.counts()["waiting"] == 0 and w.counts()["in_progress"] == 0, timeout, "the queue to drain")
+    w.process_queue()
+    w.wait_for(lambda: w.counts()["waiting"] == 0 and w.counts()["in_progress"] == 0, timeout, "the queue to drain")
 
 
 def _tag_id(w: World, name: str) -> int:

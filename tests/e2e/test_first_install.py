@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.world import MakeWorld, World, sha1, size
+from tests.world import MakeWorld, World, sha1, size
 
 
 def test_first_install_syncs_everything_plex_has_and_reports_the_rest(make_world: MakeWorld) -> None:
@@ -29,8 +29,8 @@ def test_first_install_syncs_everything_plex_has_and_reports_the_rest(make_world
     sync = w.task("sync_all")
     assert f"{n} scenes read" in sync.output and f"{n} queued" in sync.output, sync.output
 
-    w.drain()
-    w.wait_until(lambda: w.counts()["waiting"] == 0 and w.counts()["in_progress"] == 0, 300, "the queue to drain")
+    w.process_queue()
+    w.wait_for(lambda: w.counts()["waiting"] == 0 and w.counts()["in_progress"] == 0, 300, "the queue to drain")
 
     assert w.mismatches() == {}
     _spot_check_against_stash(w)
@@ -56,8 +56,8 @@ def test_first_install_syncs_everything_plex_has_and_reports_the_rest(make_world
     w.plex.clear_requests()
     again = w.task("sync_all")
     assert f"{len(w.rating_keys)} unchanged since the last push" in again.output, again.output
-    w.drain()
-    w.wait_until(lambda: w.counts()["waiting"] == 0 and w.counts()["in_progress"] == 0, 120, "the queue to drain")
+    w.process_queue()
+    w.wait_for(lambda: w.counts()["waiting"] == 0 and w.counts()["in_progress"] == 0, 120, "the queue to drain")
     assert w.plex_requests("PUT") == [] and w.plex_requests("POST") == [], "no rewrite, no cover re-upload"
 
 

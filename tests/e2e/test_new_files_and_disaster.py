@@ -13,7 +13,7 @@ import hashlib
 import shutil
 
 from sandbox.stash.images import png
-from tests.e2e.world import SECTION, STASH_PREFIX, MakeWorld, World
+from tests.world import SECTION, STASH_PREFIX, MakeWorld, World
 
 
 def _drained(w: World) -> bool:
@@ -22,8 +22,8 @@ def _drained(w: World) -> bool:
 
 
 def _settle(w: World, timeout: float = 120) -> None:
-    w.drain()
-    w.wait_until(lambda: _drained(w), timeout, "the queue to drain")
+    w.process_queue()
+    w.wait_for(lambda: _drained(w), timeout, "the queue to drain")
 
 
 def test_new_file_waits_for_plex_scan_then_syncs_with_real_cover(make_world: MakeWorld) -> None:
@@ -50,13 +50,13 @@ def test_new_file_waits_for_plex_scan_then_syncs_with_real_cover(make_world: Mak
     # Two minutes later the delayed first attempt runs: Plex does not have the file yet.
     w.stop_worker()
     w.time_shift_s = 120
-    w.drain()
-    w.wait_until(scan_requested, 30, "a partial scan of the new file's folder")
+    w.process_queue()
+    w.wait_for(scan_requested, 30, "a partial scan of the new file's folder")
     c = w.counts()
     assert c["waiting"] == 1 and c["failed"] == 0 and c["records"] == 0, c  # the job waits
     assert not w.plex_requests("PUT")
 
-    w.wait_until(lambda: w.item(scene.id)["scanned"], 30, "Plex to finish the scan")
+    w.wait_for(lambda: w.item(scene.id)["scanned"], 30, "Plex to finish the scan")
     w.stop_worker()
     w.time_shift_s = 120 + 900  # the not-found retry comes due (well within the window)
     _settle(w)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.world import MakeWorld, World
+from tests.world import MakeWorld, World
 
 
 def _synced(make_world: MakeWorld, scenes: int = 40, **settings: object) -> World:
@@ -21,8 +21,8 @@ def _synced(make_world: MakeWorld, scenes: int = 40, **settings: object) -> Worl
 
 
 def _settle(w: World, timeout: float = 120) -> None:
-    w.drain()
-    w.wait_until(lambda: w.counts()["waiting"] == 0 and w.counts()["in_progress"] == 0, timeout, "the queue to drain")
+    w.process_queue()
+    w.wait_for(lambda: w.counts()["waiting"] == 0 and w.counts()["in_progress"] == 0, timeout, "the queue to drain")
 
 
 def _silent_edits(w: World) -> list[int]:
@@ -64,7 +64,7 @@ def test_hourly_schedule_reconciles_on_its_own(make_world: MakeWorld) -> None:
     other = sorted(w.rating_keys)[0]
     w.scene_update(other, title="Edited an hour later")
     w.fire_hooks()
-    w.wait_until(lambda: w.mismatches() == {}, 90, "the scheduled reconcile to repair the silent edits")
+    w.wait_for(lambda: w.mismatches() == {}, 90, "the scheduled reconcile to repair the silent edits")
     assert w.wait_worker_gone(60)
     assert {r["query"].get("id") for r in w.plex_requests("PUT")} == {w.rating_keys[i] for i in [other, *ids]}
     status = w.text(w.task("queue_status"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from tests.e2e.world import MakeWorld, World, sha1, size
+from tests.world import MakeWorld, World, sha1, size
 
 
 def _drained(w: World) -> bool:
@@ -29,7 +29,7 @@ def test_plex_down_then_slow_nothing_dead_lettered(make_world: MakeWorld) -> Non
     def circuit_open() -> bool:
         return "circuit open" in w.text(w.task("queue_status"))
 
-    w.wait_until(circuit_open, 60, "the worker to notice Plex is down")
+    w.wait_for(circuit_open, 60, "the worker to notice Plex is down")
     status = w.text(w.task("queue_status"))
     assert "Failed jobs: none." in status, status
     assert w.worker_pid() is not None, "the worker waits for Plex instead of giving up"
@@ -41,7 +41,7 @@ def test_plex_down_then_slow_nothing_dead_lettered(make_world: MakeWorld) -> Non
     # ... and comes back slow: a busy database on writes, latency on every answer, and its first
     # few edits failing with 503 while it settles.
     w.plex.set_faults(busy_ms=120, latency_ms=15, error_status=503, error_count=3, methods=["PUT"])
-    w.wait_until(lambda: _drained(w), 180, "the worker to resume and drain")
+    w.wait_for(lambda: _drained(w), 180, "the worker to resume and drain")
     slowed = w.db_rows("SELECT value FROM worker_stats WHERE key = 'pace_slowdowns'")
     assert slowed and float(slowed[0][0]) >= 1, "the pace adapted to the failing Plex"
     assert w.counts()["failed"] == 0, w.db_rows("SELECT target, kind, message FROM sync_dlq")
@@ -60,13 +60,13 @@ def test_session_expiry_mid_task_completes_with_api_key(make_world: MakeWorld) -
     w.stash.clear_requests()
     sync = w.task("sync_all")
     assert "60 queued" in sync.output, sync.output
-    w.wait_until(lambda: len(w.plex_requests("PUT")) >= 3, 60, "the worker to start pushing")
+    w.wait_for(lambda: len(w.plex_requests("PUT")) >= 3, 60, "the worker to start pushing")
 
     # Halfway through, the session cookie Stash handed over expires.
     w.stash.set_faults(session_expiry_s=max(0.001, time.time() - w.stash.state.session_issued - 0.5))
     expired_at = time.time()
     assert not w.stash.state.session_valid(w.stash.state.session_cookie)
-    w.wait_until(lambda: _drained(w), 120, "the queue to drain after the session expired")
+    w.wait_for(lambda: _drained(w), 120, "the queue to drain after the session expired")
 
     assert [r for r in w.plex_requests("PUT") if r["time"] > expired_at], "work went on after the expiry"
     assert w.counts()["failed"] == 0, w.db_rows("SELECT target, kind, message FROM sync_dlq")

@@ -7,34 +7,26 @@ already busy), so Process Queue drains in the foreground and the test never wait
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from tests.plugin.helpers import LockHolder
-from tests.plugin.world import PluginWorld
+from tests.world import MakeWorld, World
 
 
 @pytest.fixture
-def synced(tmp_path: Path) -> Iterator[PluginWorld]:
+def synced(make_world: MakeWorld) -> World:
     """A world whose scenes were all pushed to Plex once."""
-    w = PluginWorld(tmp_path, scenes=8, seed=5, sync_poster=False)
-    try:
-        holder = LockHolder(w.data_dir)
-        assert w.task("sync_all").error is None
-        holder.stop()
-        process(w)
-        yield w
-    finally:
-        w.close()
+    w = make_world(scenes=8, seed=5, sync_poster=False)
+    holder = LockHolder(w.data_dir)
+    assert w.task("sync_all").error is None
+    holder.stop()
+    process(w)
+    return w
 
 
-def replay_hooks(world: PluginWorld) -> list[dict]:
+def replay_hooks(world: World) -> list[dict]:
     """Run every hook the sandbox recorded since the last call, like Stash does after a mutation."""
-    events = list(world.stash.data.hook_events)
-    world.stash.data.hook_events.clear()
+    events = world.stash.hook_events(clear=True)
     outputs = []
     holder = LockHolder(world.data_dir)
     try:
@@ -48,9 +40,8 @@ def replay_hooks(world: PluginWorld) -> list[dict]:
     return outputs
 
 
-def process(world: PluginWorld) -> None:
-    run = world.task("process_queue")
-    assert run.error is None, run.error
+def process(world: World) -> None:
+    run = world.process_queue()
     assert "background" not in run.output, run.output  # drained here, with progress
     assert run.output.startswith("Processed") and run.messages("p") and run.messages("p")[-1] == "1.0000"
 
@@ -89,8 +80,7 @@ def test_scene_destroy_forgets_the_record_and_leaves_plex_alone(synced):
                          {"i": {"id": str(sid), "delete_file": False}})
     outputs = replay_hooks(synced)
     assert outputs and outputs[0]["action"] == "drop" and outputs[0]["forgotten"] == 1
-    conn = sqlite3.connect(synced.data_dir / "stash2plex.db")
-    assert conn.execute("SELECT COUNT(*) FROM sync_state WHERE scene_id = ?", (sid,)).fetchone() == (0,)
+    assert synced.db_rows(f"SELECT COUNT(*) FROM sync_state WHERE scene_id = {int(sid)}") == [(0,)]
     assert synced.plex.item_state(synced.rating_keys[sid]) == before
 
 

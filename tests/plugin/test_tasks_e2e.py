@@ -6,28 +6,22 @@ stderr line lacks Stash's log prefix, so every run here also proves the output p
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from core.catalog import TASK_MODES
 from tests.plugin.helpers import LockHolder
-from tests.plugin.world import PluginWorld
+from tests.world import MakeWorld, World
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[PluginWorld]:
-    w = PluginWorld(tmp_path)
-    try:
-        yield w
-    finally:
-        w.close()
+def world(make_world: MakeWorld) -> World:
+    return make_world(scenes=12, seed=3)
 
 
 @pytest.fixture
-def quiet(world: PluginWorld) -> Iterator[PluginWorld]:
+def quiet(world: World) -> Iterator[World]:
     """The world with the consumer lock held elsewhere: tasks queue, no background worker starts."""
     holder = LockHolder(world.data_dir)
     try:
@@ -36,12 +30,8 @@ def quiet(world: PluginWorld) -> Iterator[PluginWorld]:
         holder.stop()
 
 
-def waiting(world: PluginWorld) -> list[str]:
-    conn = sqlite3.connect(world.data_dir / "stash2plex.db")
-    try:
-        return [r[0] for r in conn.execute("SELECT target FROM ack_queue_jobs WHERE status < 2 ORDER BY target")]
-    finally:
-        conn.close()
+def waiting(world: World) -> list[str]:
+    return [r[0] for r in world.db_rows("SELECT target FROM ack_queue_jobs WHERE status < 2 ORDER BY target")]
 
 
 @pytest.mark.parametrize("mode", [m for m in TASK_MODES if m != "process_queue"])
@@ -104,7 +94,7 @@ def test_failed_jobs_tasks(quiet):
 
 
 def test_purge_failed_rejects_bad_days(quiet):
-    run = quiet.task("purge_failed", days="soon")
+    run = quiet.run_task("purge_failed", days="soon")
     assert run.returncode == 1 and "days 'soon' is not a number" in run.error
 
 
@@ -142,7 +132,7 @@ def test_health_check_bad_token_and_unknown_library(quiet):
 ])
 def test_bad_settings_give_actionable_errors(config, needle, quiet):
     quiet.configure(**config)
-    run = quiet.task("sync_all")
+    run = quiet.run_task("sync_all")
     assert run.returncode == 1 and needle in run.error, run.error
 
 
@@ -164,7 +154,7 @@ def test_rebuild_index_and_reconcile(quiet):
 
 def test_stash_unreachable_is_a_clear_error(quiet):
     quiet.stash.stop()
-    run = quiet.task("sync_all")
+    run = quiet.run_task("sync_all")
     assert run.returncode == 1 and "Stash" in run.error and "Traceback" not in run.stderr
 
 
@@ -176,7 +166,7 @@ def test_debug_logging_setting_turns_debug_lines_on(quiet):
     assert any("queued" in line for line in run.messages("d")), run.messages("d")
 
 
-def _last_reconcile(world: PluginWorld) -> dict:
+def _last_reconcile(world: World) -> dict:
     from reconciliation.report import last_report
     from sync_queue.db import open_db
 

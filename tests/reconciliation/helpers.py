@@ -1,16 +1,20 @@
-"""Plain-value builders for reconciliation tests (no mocks: real dataclasses, real functions)."""
+"""Plain-value builders for reconciliation tests (no mocks: real dataclasses, real functions),
+and the sandbox world the integration tests start from."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.clock import FakeClock
 from core.settings import Settings, defaults
 from plex.desired import desired_state
 from plex.index import IndexEntry
 from sync_queue.state import SyncRecord
+from tests.world import MakeWorld, World
 
 PREFIX = "/media"
+START = 1_750_000_000.0  # after every seeded Stash timestamp, so edits are the newest
 
 
 def scene(sid: int, title: str = "", details: str = "", studio: str | None = None, date: str = "",
@@ -86,3 +90,10 @@ class ListIndex:
 
 def settings(**changes: Any) -> Settings:
     return defaults().replace(**changes) if changes else defaults()
+
+
+def integration_world(make_world: MakeWorld, scenes: int, seed: int = 7, **setting_changes: Any) -> World:
+    """Sandbox Stash + Plex and the queue on one FakeClock (hours pass in a call), Plex empty
+    until `populate()`, and no poster or rating sync: what these tests count is metadata only."""
+    return make_world(scenes=scenes, seed=seed, clock=FakeClock(START), in_plex=0, sync_poster=False,
+                      sync_rating=False, **setting_changes)

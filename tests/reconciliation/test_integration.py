@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from sync_queue.db import get_meta, open_db
+from sync_queue.db import get_meta
 from sync_queue.store import QueueStore
-from tests.reconciliation.rig import Rig, plex_path
+from tests.reconciliation.helpers import integration_world
+from tests.world import SECTION, MakeWorld, World
 
 
 @pytest.fixture
-def rig(tmp_path: Path):
-    r = Rig(tmp_path, 60)
-    yield r
-    r.close()
+def rig(make_world: MakeWorld) -> World:
+    return integration_world(make_world, 60)
 
 
 def _ids(report, kind: str) -> set[int]:
     return {e["scene_id"] for e in report.examples.get(kind, [])}
 
 
-def test_every_gap_class_detected_and_converged(rig: Rig) -> None:
+def test_every_gap_class_detected_and_converged(make_world: MakeWorld) -> None:
+    # Not-found window 0 h: the worker moves a scene Plex lacks to Failed Jobs on its first try
+    # (by default it retries for the window, and a reconcile meanwhile only coalesces), so each
+    # reconcile below meets the gap with no job waiting, as after a window has passed.
+    rig = integration_world(make_world, 60, not_found_window_h=0)
     scenes = rig.populate(skip={9})
-    rig.plex.add_items([{"section": "Videos", "file": plex_path(scenes[0]["files"][0]["path"]) + ".other"}])
-    rig.store.delete_record(2)                                          # never synced
+    rig.plex.add_items([{"section": SECTION, "file": rig.plex_path(scenes[0]["files"][0]["path"]) + ".other"}])
+    QueueStore(rig.db).delete_record(2)                               # never synced
     rig.plex.remove_item(rig.rating_keys[3])                            # missing from Plex (record left)
     rig.stash.silent_edit(4, title="Edited by auto-tag")                # stale
     rig.clock.advance(60)
@@ -38,12 +39,13 @@ def test_every_gap_class_detected_and_converged(rig: Rig) -> None:
     assert 3 in _ids(rep, "missing_from_plex") and 9 in _ids(rep, "missing_from_plex")
     assert _ids(rep, "stale") == {4}
     assert _ids(rep, "drifted") == {5, 6}
-    assert _ids(rep, "orphaned") == {7} and rig.store.get_record(7) is None
+    assert _ids(rep, "orphaned") == {7} and QueueStore(rig.db).get_record(7) is None
     assert c["in_sync"] == 60 - 1 - 6 and rep.admitted == 6
     assert rep.requests <= 2 + 2  # one Stash page, one Plex listing (+ connect/sections at setup)
     rig.drain()
     assert rig.plex.item_state(rig.rating_keys[4])["fields"]["title"] == "Edited by auto-tag"
     assert rig.plex.item_state(rig.rating_keys[5])["fields"]["title"] != "User typed this"
+    assert rig.dlq_count() == 2  # 3 and 9: Plex lacks the file, the worker gave up at once (window 0 h)
     rig.plex.clear_requests()
     # 3 and 9 are still not in Plex: re-offered a bounded number of times, then only reported.
     admitted = []
@@ -53,21 +55,18 @@ def test_every_gap_class_detected_and_converged(rig: Rig) -> None:
         rig.drain()
     assert again.counts["in_sync"] == 59 - 2 and again.counts["missing_from_plex"] == 2
     assert admitted == [2, 2, 0, 0] and again.gave_up_count == 2   # 1 + 2 = OTHER_LIMIT (3) each
-    assert rig.plex_writes() == 0
+    assert rig.plex_writes() == []
 
 
-def test_excluded_scenes_by_filter(tmp_path: Path) -> None:
-    r = Rig(tmp_path, 30, scene_filter="organized")
-    try:
-        r.populate()
-        rep = r.reconcile("all")
-        assert rep.counts["excluded"] > 0 and rep.admitted == 0
-        assert rep.counts["excluded"] + rep.counts["in_sync"] == 30
-    finally:
-        r.close()
+def test_excluded_scenes_by_filter(make_world: MakeWorld) -> None:
+    r = integration_world(make_world, 30, scene_filter="organized")
+    r.populate()
+    rep = r.reconcile("all")
+    assert rep.counts["excluded"] > 0 and rep.admitted == 0
+    assert rep.counts["excluded"] + rep.counts["in_sync"] == 30
 
 
-def test_auto_tag_change_converges_in_one_recent_reconcile(rig: Rig) -> None:
+def test_auto_tag_change_converges_in_one_recent_reconcile(rig: World) -> None:
     rig.populate()
     rig.reconcile("all")
     rig.clock.advance(3600)
@@ -83,7 +82,7 @@ def test_auto_tag_change_converges_in_one_recent_reconcile(rig: Rig) -> None:
     assert rig.reconcile("recent").admitted == 0
 
 
-def test_performer_rename_without_its_hook_converges_in_recent_and_all(rig: Rig) -> None:
+def test_performer_rename_without_its_hook_converges_in_recent_and_all(rig: World) -> None:
     scenes = rig.populate()
     rig.reconcile("all")
     carrier = next(s for s in scenes if s["performers"])
@@ -104,24 +103,15 @@ def test_performer_rename_without_its_hook_converges_in_recent_and_all(rig: Rig)
     assert rig.reconcile("all").admitted == 0
 
 
-def test_rebuild_after_database_recovery_writes_no_plex_edits(tmp_path: Path) -> None:
-    r = Rig(tmp_path, 40)
-    try:
-        r.populate()
-        r.reconcile("all")
-        r.conn.close()
-        (tmp_path / "data" / "stash2plex.db").write_bytes(b"this is not a database" * 100)
-        r.conn = open_db(tmp_path / "data", r.clock)
-        r.store = QueueStore(r.conn, r.clock)
-        assert get_meta(r.conn, "needs_rebuild")
-        from reconciliation.engine import build_context
-
-        r.ctx = build_context(r.conn, r.settings, r.client, r.server, r.clock)
-        r.index = r.ctx.index
-        r.plex.clear_requests()
-        rep = r.reconcile("recent")
-        assert rep.scope == "all" and rep.rebuilt_records == 40 and rep.admitted == 0
-        assert r.store.status()["pushed_total"] == 40 and r.plex_writes() == 0
-        assert not get_meta(r.conn, "needs_rebuild")
-    finally:
-        r.close()
+def test_rebuild_after_database_recovery_writes_no_plex_edits(make_world: MakeWorld) -> None:
+    r = integration_world(make_world, 40)
+    r.populate()
+    r.reconcile("all")
+    r.close_db()  # the next use reopens it, and reconcile builds its context on the new connection
+    (r.data_dir / "stash2plex.db").write_bytes(b"this is not a database" * 100)
+    assert get_meta(r.db, "needs_rebuild")
+    r.plex.clear_requests()
+    rep = r.reconcile("recent")
+    assert rep.scope == "all" and rep.rebuilt_records == 40 and rep.admitted == 0
+    assert QueueStore(r.db).status()["pushed_total"] == 40 and r.plex_writes() == []
+    assert not get_meta(r.db, "needs_rebuild")

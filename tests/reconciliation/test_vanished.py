@@ -7,21 +7,20 @@ pkg/sqlite/performer.go Merge (join rows rewritten, scenes' updated_at untouched
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import pytest
 
-from tests.reconciliation.rig import Rig
+from sync_queue.store import QueueStore
+from tests.reconciliation.helpers import integration_world
+from tests.world import MakeWorld, World
 
 
 @pytest.fixture
-def rig(tmp_path: Path):
-    r = Rig(tmp_path, 40)
-    yield r
-    r.close()
+def rig(make_world: MakeWorld) -> World:
+    return integration_world(make_world, 40)
 
 
-def _merge_performer(rig: Rig, source: int, destination: int) -> set[int]:
+def _merge_performer(rig: World, source: int, destination: int) -> set[int]:
     """What performerMerge does to the data: no hook, no scene timestamp."""
     data = rig.stash.data
     moved = set()
@@ -35,7 +34,7 @@ def _merge_performer(rig: Rig, source: int, destination: int) -> set[int]:
     return moved
 
 
-def test_a_merged_performer_converges_in_a_recent_reconcile(rig: Rig) -> None:
+def test_a_merged_performer_converges_in_a_recent_reconcile(rig: World) -> None:
     scenes = rig.populate()
     rig.reconcile("all")
     carrier = next(s for s in scenes if s["performers"])
@@ -54,7 +53,7 @@ def test_a_merged_performer_converges_in_a_recent_reconcile(rig: Rig) -> None:
     assert rig.reconcile("recent").admitted == 0  # converged: nothing is queued again
 
 
-def test_a_scene_gone_without_a_hook_loses_its_record_in_a_recent_reconcile(rig: Rig) -> None:
+def test_a_scene_gone_without_a_hook_loses_its_record_in_a_recent_reconcile(rig: World) -> None:
     rig.populate()
     rig.reconcile("all")
     with rig.stash.data.lock:
@@ -62,5 +61,5 @@ def test_a_scene_gone_without_a_hook_loses_its_record_in_a_recent_reconcile(rig:
     rig.clock.advance(3600)
     rep = rig.reconcile("recent")
     assert {e["scene_id"] for e in rep.examples.get("orphaned", [])} == {7}
-    assert rig.store.get_record(7) is None and rig.store.get_record(8) is not None
+    assert QueueStore(rig.db).get_record(7) is None and QueueStore(rig.db).get_record(8) is not None
     assert rep.admitted == 0

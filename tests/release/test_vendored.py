@@ -78,10 +78,10 @@ def test_a_checkout_without_vendor_uses_the_installed_packages(tmp_path):
     import requests
 
     from tests.plugin.helpers import LockHolder
-    from tests.plugin.world import PluginWorld
+    from tests.world import World
 
     assert not (Path(vendored.vendor_dir())).exists()
-    world = PluginWorld(tmp_path, scenes=2)
+    world = World(tmp_path, scenes=2)
     holder = LockHolder(world.data_dir)
     try:
         out = world.task("health_check").output

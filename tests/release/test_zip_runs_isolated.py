@@ -21,8 +21,8 @@ import pytest
 from core.vendored import PACKAGES
 from sandbox.runner import PluginRun, hook_input, plugin_env, run_plugin, task_input
 from tests.plugin.helpers import LockHolder
-from tests.plugin.world import PluginWorld
 from tests.release.conftest import isolated_python, python_version, unpack
+from tests.world import World
 from tools.build_release import LOCK, ROOT
 from tools.wheels import parse_lock
 
@@ -35,7 +35,7 @@ class Release:
     def __init__(self, zip_path: Path, base: str, tmp: Path) -> None:
         self.plugin = unpack(zip_path, tmp)
         self.python = isolated_python(base, tmp / "venv")
-        self.world = PluginWorld(tmp / "world", scenes=6, seed=3)
+        self.world = World(tmp / "world", scenes=6, seed=3)
 
     def run(self, doc: dict, env: dict[str, str] | None = None, check_protocol: bool = True) -> PluginRun:
         return run_plugin(doc, env={**self.world.env(), **(env or {})}, timeout=180, python=str(self.python),
@@ -124,8 +124,8 @@ def test_hook_starts_a_worker_that_syncs_plex_from_the_bundle(release):
     run = release.hook(sid, "Synced by the bundled worker")
     assert run.returncode == 0 and run.output["admitted"] == 1 and run.output.get("worker_started"), run.output
     deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and world.titles_in_plex()[sid] != "Synced by the bundled worker":
+    while time.monotonic() < deadline and world.item(sid)["fields"].get("title") != "Synced by the bundled worker":
         time.sleep(0.2)
     log = (world.data_dir / "worker.log").read_text(encoding="utf-8", errors="replace")
-    assert world.titles_in_plex()[sid] == "Synced by the bundled worker", log[-3000:]
-    world.wait_for_no_worker()
+    assert world.item(sid)["fields"].get("title") == "Synced by the bundled worker", log[-3000:]
+    assert world.wait_worker_gone()

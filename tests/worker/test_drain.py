@@ -4,37 +4,31 @@ fan-out, deletions, exclusions and every branch of the error policy."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from sync_queue.consumer import Consumer
-from tests.worker.world import World, dlq_count, queue_numbers
+from tests.world import PLEX_PREFIX, MakeWorld, World
 from worker.loop import drain
 
 
 @pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    monkeypatch.setenv("STASH2PLEX_DATA_DIR", str(tmp_path / "data"))
-    with World(tmp_path, scenes=12, seed=3) as w:
-        yield w
+def world(make_world: MakeWorld) -> World:
+    return make_world(scenes=12, seed=3, stash_prefix=PLEX_PREFIX)
 
 
 @pytest.fixture
-def consumer(world: World) -> Iterator[Consumer]:
-    c = Consumer(world.data_dir)
-    yield c
-    c.close()
+def consumer(world: World) -> Consumer:
+    return world.consumer()
 
 
 def test_drain_syncs_every_scene_then_costs_zero_plex_requests(world: World, consumer: Consumer) -> None:
     ids = world.admit_scenes()
-    ctx = world.make_context(consumer)
+    ctx = world.drain_context()
     seen: list[int] = []
     summary = drain(ctx, stop_when_idle=True, progress=lambda s: seen.append(s.processed))
     assert summary.stopped == "empty" and summary.counts["done"] == len(ids) and seen
-    assert world.wrong_scenes() == [] and dlq_count(world.data_dir) == 0
+    assert world.wrong_scenes() == [] and world.dlq_count() == 0
     assert world.stash.requests()[-1]["path"] == "/graphql"
     rec = consumer.get_record(ids[0])
     assert rec is not None and str(rec.rating_key) == world.rating_keys[ids[0]] and rec.stash_updated_at
@@ -50,7 +44,7 @@ def test_drain_syncs_every_scene_then_costs_zero_plex_requests(world: World, con
 
 def test_changed_scene_is_pushed_again_and_deleted_scene_forgotten(world: World, consumer: Consumer) -> None:
     ids = world.admit_scenes()
-    ctx = world.make_context(consumer)
+    ctx = world.drain_context()
     drain(ctx)
     world.stash.silent_edit(ids[0], title="A brand new title")
     with world.stash.data.lock:
@@ -60,7 +54,7 @@ def test_changed_scene_is_pushed_again_and_deleted_scene_forgotten(world: World,
     assert summary.counts["done"] == 1 and summary.counts["deleted"] == 1
     assert world.plex.item_state(world.rating_keys[ids[0]])["fields"]["title"] == "A brand new title"
     assert consumer.get_record(ids[1]) is None
-    assert queue_numbers(world.data_dir)["waiting"] == 0
+    assert world.queue_numbers()["waiting"] == 0
 
 
 def test_fanout_job_admits_the_scenes_of_a_tag(world: World, consumer: Consumer) -> None:
@@ -72,7 +66,7 @@ def test_fanout_job_admits_the_scenes_of_a_tag(world: World, consumer: Consumer)
             tag_of.setdefault(tid, set()).add(sid)
     tid, scenes = max(tag_of.items(), key=lambda kv: len(kv[1]))
     admit(consumer.conn, ("tag", tid), "hook")
-    summary = drain(world.make_context(consumer))
+    summary = drain(world.drain_context())
     assert summary.counts["fanout_admitted"] == len(scenes)
     assert summary.counts["done"] == len(scenes)
     assert world.wrong_scenes(sorted(scenes)) == []
@@ -82,20 +76,20 @@ def test_scene_filter_exclusion_is_acked_without_plex(world: World, consumer: Co
     world.configure(scene_filter="stashid")
     with_ids = {sid for sid, s in world.stash.data.scenes.items() if s.stash_ids}
     ids = world.admit_scenes()
-    summary = drain(world.make_context(consumer))
+    summary = drain(world.drain_context())
     assert summary.counts["excluded"] == len(ids) - len(with_ids)
     assert summary.counts["done"] == len(with_ids)
-    assert queue_numbers(world.data_dir)["waiting"] == 0
+    assert world.queue_numbers()["waiting"] == 0
 
 
 def test_not_in_plex_backs_off_scans_once_and_can_be_skipped(world: World, consumer: Consumer) -> None:
     sid = sorted(world.rating_keys)[0]
     world.plex.remove_item(world.rating_keys[sid])
     world.admit_scenes([sid])
-    ctx = world.make_context(consumer)
+    ctx = world.drain_context()
     summary = drain(ctx)
-    assert summary.failed == {"not_found": 1} and dlq_count(world.data_dir) == 0
-    st = queue_numbers(world.data_dir)
+    assert summary.failed == {"not_found": 1} and world.dlq_count() == 0
+    st = world.queue_numbers()
     assert st["waiting"] == 1 and st["due_now"] == 0 and st["next_due_at"] > ctx.clock.now() + 50
     scans = [r for r in world.plex.requests() if r["path"].endswith("/refresh")]
     assert len(scans) == 1 and scans[0]["query"]["path"].startswith("/media/other")
@@ -104,7 +98,7 @@ def test_not_in_plex_backs_off_scans_once_and_can_be_skipped(world: World, consu
     consumer.conn.execute("UPDATE ack_queue_jobs SET due_at = 0 WHERE status < 2")
     ctx.settings = ctx.settings.replace(skip_not_found=True)
     skipped = drain(ctx)
-    assert skipped.counts["skipped_not_found"] == 1 and queue_numbers(world.data_dir)["waiting"] == 0
+    assert skipped.counts["skipped_not_found"] == 1 and world.queue_numbers()["waiting"] == 0
     assert len([r for r in world.plex.requests() if r["path"].endswith("/refresh")]) == 1
 
 
@@ -112,10 +106,10 @@ def test_not_in_plex_past_the_window_is_dead_lettered(world: World, consumer: Co
     sid = sorted(world.rating_keys)[0]
     world.plex.remove_item(world.rating_keys[sid])
     world.admit_scenes([sid])
-    ctx = world.make_context(consumer)
+    ctx = world.drain_context()
     ctx.settings = ctx.settings.replace(not_found_window_h=0, trigger_plex_scan=False)
     drain(ctx)
-    assert dlq_count(world.data_dir) == 1
+    assert world.dlq_count() == 1
     assert not [r for r in world.plex.requests() if r["path"].endswith("/refresh")]
 
 
@@ -124,58 +118,54 @@ def test_ambiguous_goes_to_dlq_at_once(world: World, consumer: Consumer) -> None
     path = world.plex.item_state(world.rating_keys[sid])["file"]
     world.plex.add_item("Other Videos", path)  # two Plex items claim the same file
     world.admit_scenes([sid])
-    summary = drain(world.make_context(consumer))
-    assert summary.failed == {"ambiguous": 1} and dlq_count(world.data_dir) == 1
+    summary = drain(world.drain_context())
+    assert summary.failed == {"ambiguous": 1} and world.dlq_count() == 1
 
 
 def test_plex_auth_failure_stops_and_keeps_jobs_uncharged(world: World, consumer: Consumer) -> None:
     world.configure(plex_token="wrong-token-000000")
     ids = world.admit_scenes()
-    summary = drain(world.make_context(consumer))
+    summary = drain(world.drain_context())
     assert summary.stopped == "auth" and "token" in summary.message.lower()
-    st = queue_numbers(world.data_dir)
-    assert st["waiting"] == len(ids) and st["in_progress"] == 0 and dlq_count(world.data_dir) == 0
+    st = world.queue_numbers()
+    assert st["waiting"] == len(ids) and st["in_progress"] == 0 and world.dlq_count() == 0
     attempts = [int(r[0]) for r in consumer.conn.execute(
         "SELECT json_extract(data, '$.attempts') FROM ack_queue_jobs WHERE status < 2")]
     assert attempts == [0] * len(ids)
 
 
-def test_stash_auth_failure_stops_and_keeps_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("STASH2PLEX_DATA_DIR", str(tmp_path / "data"))
-    with World(tmp_path, scenes=4, api_key="the-api-key-0123456789") as w:
-        ids = w.admit_scenes()
-        with Consumer(w.data_dir) as c:
-            ctx = w.make_context(c)
-            w.stash.data.api_key = "rotated-key-9876543210"  # the key we switched to is now refused
-            w.stash.set_faults(session_expiry_s=0.001)  # ... and the session cookie has expired too
-            summary = drain(ctx)
-        assert summary.stopped == "auth" and "API key" in summary.message
-        assert queue_numbers(w.data_dir)["waiting"] == len(ids) and dlq_count(w.data_dir) == 0
+def test_stash_auth_failure_stops_and_keeps_jobs(make_world: MakeWorld) -> None:
+    w = make_world(scenes=4, api_key="the-api-key-0123456789", stash_prefix=PLEX_PREFIX)
+    ids = w.admit_scenes()
+    ctx = w.drain_context()
+    w.stash.data.api_key = "rotated-key-9876543210"  # the key we switched to is now refused
+    w.stash.set_faults(session_expiry_s=0.001)  # ... and the session cookie has expired too
+    summary = drain(ctx)
+    assert summary.stopped == "auth" and "API key" in summary.message
+    assert w.queue_numbers()["waiting"] == len(ids) and w.dlq_count() == 0
 
 
-def test_a_regenerated_stash_api_key_is_read_again_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("STASH2PLEX_DATA_DIR", str(tmp_path / "data"))
-    with World(tmp_path, scenes=4, api_key="the-api-key-0123456789") as w:
-        ids = w.admit_scenes()
-        with Consumer(w.data_dir) as c:
-            ctx = w.make_context(c)
-            w.stash.data.api_key = "rotated-key-9876543210"  # the user generated a new key mid-run
-            summary = drain(ctx)
-        assert summary.stopped == "empty" and summary.counts["done"] == len(ids)
-        assert w.wrong_scenes(ids) == []
+def test_a_regenerated_stash_api_key_is_read_again_once(make_world: MakeWorld) -> None:
+    w = make_world(scenes=4, api_key="the-api-key-0123456789", stash_prefix=PLEX_PREFIX)
+    ids = w.admit_scenes()
+    ctx = w.drain_context()
+    w.stash.data.api_key = "rotated-key-9876543210"  # the user generated a new key mid-run
+    summary = drain(ctx)
+    assert summary.stopped == "empty" and summary.counts["done"] == len(ids)
+    assert w.wrong_scenes(ids) == []
 
 
 def test_server_errors_are_an_outage_never_a_failed_job(world: World, consumer: Consumer) -> None:
     warm, sid = sorted(world.rating_keys)[:2]
     world.admit_scenes([warm])
-    ctx = world.make_context(consumer)
+    ctx = world.drain_context()
     ctx.settings = ctx.settings.replace(max_retries=2)
     drain(ctx)  # connected and path index built while healthy
     world.admit_scenes([sid])
     world.plex.set_faults(error_status=500)
     for _ in range(4):  # more rounds than max_retries: a 5xx is Plex's trouble, not the job's
         summary = drain(ctx)
-        assert summary.failed == {"unavailable": 1} and dlq_count(world.data_dir) == 0
+        assert summary.failed == {"unavailable": 1} and world.dlq_count() == 0
         consumer.conn.execute("UPDATE ack_queue_jobs SET due_at = 0 WHERE status < 2")
     assert ctx.pacer.delay > 0 and ctx.stats.run.get("write_retries") == 4
     world.plex.clear_faults()
@@ -188,20 +178,20 @@ def test_transient_errors_retry_with_backoff_then_dead_letter(world: World, cons
     from worker.route import route
 
     world.admit_scenes([sorted(world.rating_keys)[0]])
-    ctx = world.make_context(consumer)
+    ctx = world.drain_context()
     ctx.settings = ctx.settings.replace(max_retries=2)
     jobs, _ = consumer.take_due(1)
     route(ctx, jobs[0], Transient("Plex sent an unreadable answer"))
-    assert dlq_count(world.data_dir) == 0 and queue_numbers(world.data_dir)["waiting"] == 1
+    assert world.dlq_count() == 0 and world.queue_numbers()["waiting"] == 1
     consumer.conn.execute("UPDATE ack_queue_jobs SET due_at = 0 WHERE status < 2")
     jobs, _ = consumer.take_due(1)
     route(ctx, jobs[0], Transient("Plex sent an unreadable answer"))
-    assert dlq_count(world.data_dir) == 1  # attempts reached max_retries
+    assert world.dlq_count() == 1  # attempts reached max_retries
 
 
 def test_idle_worker_runs_the_due_reconcile_and_drains_its_gaps(world: World, consumer: Consumer) -> None:
     world.configure(reconcile_interval="hourly")
-    ctx = world.make_context(consumer, reconcile=True, idle_s=0.2)
+    ctx = world.drain_context(reconcile=True, idle_s=0.2)
     summary = drain(ctx, stop_when_idle=False)  # nothing queued: idle → reconcile → its admissions
     assert summary.stopped == "idle"
     assert world.wrong_scenes() == [] and summary.counts["done"] == len(world.rating_keys)
@@ -221,7 +211,7 @@ def test_retry_delay_follows_backoff_settings(world: World, consumer: Consumer, 
     uniformly within min(base, cap) seconds)."""
     warm, sid = sorted(world.rating_keys)[:2]
     world.admit_scenes([warm])
-    ctx = world.make_context(consumer)
+    ctx = world.drain_context()
     drain(ctx)
     ctx.settings = ctx.settings.replace(backoff_base_s=base, backoff_cap_s=cap, max_retries=5)
     ctx.rng = _UpperBound()  # full jitter drawn at its ceiling, so the delay IS the ceiling
@@ -239,13 +229,13 @@ def test_sync_record_is_written_only_after_plex_confirmed_the_write(world: World
     the record appears only once Plex accepted the edit."""
     warm, sid = sorted(world.rating_keys)[:2]
     world.admit_scenes([warm])
-    ctx = world.make_context(consumer)
+    ctx = world.drain_context()
     drain(ctx)
     world.admit_scenes([sid])
     world.plex.set_faults(error_status=500, methods=["PUT"])
     drain(ctx)
     assert consumer.get_record(sid) is None
-    assert queue_numbers(world.data_dir)["waiting"] == 1 and dlq_count(world.data_dir) == 0
+    assert world.queue_numbers()["waiting"] == 1 and world.dlq_count() == 0
     world.plex.clear_faults()
     consumer.conn.execute("UPDATE ack_queue_jobs SET due_at = 0 WHERE status < 2")
     drain(ctx)
@@ -255,6 +245,6 @@ def test_sync_record_is_written_only_after_plex_confirmed_the_write(world: World
 def test_plex_token_never_travels_in_a_url(world: World, consumer: Consumer) -> None:
     """LESSONS 19: the token goes in a header only, so proxies and access logs never see it."""
     world.admit_scenes()
-    drain(world.make_context(consumer), stop_when_idle=True)
+    drain(world.drain_context(), stop_when_idle=True)
     requests = world.plex.requests()
     assert requests and not [r for r in requests if r["token_in_query"]]

@@ -15,17 +15,15 @@ from core import stashlog
 from core.clock import FakeClock
 from core.connection import StashConnection
 from sync_queue.db import open_db
-from tests.worker.world import World, dlq_count, queue_numbers, wait_until
+from tests.world import PLEX_PREFIX, MakeWorld, World, wait_until
 from worker.foreground import Reporter, run_foreground
 from worker.process import LOG_NAME, read_handover, rotate_log, spawn_worker
 from worker.stats import WorkerStats, worker_status
 
 
 @pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    monkeypatch.setenv("STASH2PLEX_DATA_DIR", str(tmp_path / "data"))
-    with World(tmp_path, scenes=15, seed=4, sync_poster=False) as w:
-        yield w
+def world(make_world: MakeWorld) -> World:
+    return make_world(scenes=15, seed=4, sync_poster=False, stash_prefix=PLEX_PREFIX)
 
 
 @pytest.fixture
@@ -41,7 +39,7 @@ def test_run_foreground_drains_with_progress_and_summary(world: World, log_lines
     seen: list[tuple[float, str]] = []
     summary = run_foreground(world.connection(), world.data_dir, progress_cb=lambda f, line: seen.append((f, line)))
     assert summary.stopped == "empty" and summary.counts["done"] == 15
-    assert world.wrong_scenes() == [] and queue_numbers(world.data_dir)["waiting"] == 0
+    assert world.wrong_scenes() == [] and world.queue_numbers()["waiting"] == 0
     text = log_lines.getvalue()
     assert "\x01p\x021.0000" in text and "Processed 15 jobs: done 15." in text
     assert seen[-1][0] == 1.0 and "Synced 15/15" in seen[-1][1]
@@ -53,7 +51,7 @@ def test_run_foreground_respects_disabled(world: World) -> None:
     world.configure(enabled=False)
     world.admit_scenes()
     summary = run_foreground(world.connection(), world.data_dir)
-    assert summary.stopped == "disabled" and queue_numbers(world.data_dir)["waiting"] == 15
+    assert summary.stopped == "disabled" and world.queue_numbers()["waiting"] == 15
 
 
 def test_run_foreground_watches_a_background_worker(world: World, log_lines: io.StringIO) -> None:
@@ -65,10 +63,10 @@ def test_run_foreground_watches_a_background_worker(world: World, log_lines: io.
     assert wait_until(lambda: is_held_by_other(world.data_dir), timeout=20)
     summary = run_foreground(world.connection(), world.data_dir)
     assert summary.stopped in ("background", "empty")
-    assert queue_numbers(world.data_dir)["due_now"] == 0
+    assert world.queue_numbers()["due_now"] == 0
     assert "background worker" in log_lines.getvalue()
     assert proc.wait(timeout=30) == 0
-    assert world.wrong_scenes() == [] and dlq_count(world.data_dir) == 0
+    assert world.wrong_scenes() == [] and world.dlq_count() == 0
     status = worker_status(open_db(world.data_dir))
     assert status["done"] == 15 and not status["running"] and status["state"] == "stopped"
     assert status["stopped_reason"] == "idle" and status["mean_latency_ms"] and status["plex_requests"] >= 30
