@@ -45,7 +45,7 @@ MakeWorld = Callable[..., "World"]
 
 
 def size(default: int, full: int) -> int:
-    """Scaled-down size for CI; the issue's full size with STASH2PLEX_E2E_FULL=1."""
+    """Scaled-down size for CI; the full size with STASH2PLEX_E2E_FULL=1."""
     return full if FULL else default
 
 

@@ -97,7 +97,7 @@ def test_disabled_plugin_drains_nothing(world: World) -> None:
 
 def test_sigkill_at_random_points_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STASH2PLEX_DATA_DIR", str(tmp_path / "data"))
-    kills, scenes = 10, 1000  # the sizes: a 1,000-job drain killed 10 times
+    kills, scenes = 10, 1000  # a 1,000-job drain killed 10 times
     rng = random.Random(1234)
     with World(tmp_path, scenes=scenes, seed=9, sync_poster=False) as w:
         w.admit_scenes()
