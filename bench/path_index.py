@@ -1,7 +1,7 @@
 """Cold path index of N Plex items: requests and seconds, vs the per-scene lookup cost model.
 
 Baseline (measured in this run): how earlier plugins found one scene's item — plexapi lists
-the section at its default container size and filters by file client-side (PLEX.md), so ONE
+the section at its default container size and filters by file client-side, so ONE
 lookup costs ~N/100 requests and a full parse. Its time is measured on a sample section of
 `BASELINE_ITEMS` items and scaled linearly to N (cost is linear in section size); syncing N
 scenes that way costs N lookups. Ours: one cold index (≈ N/1000 requests), then O(1) lookups.

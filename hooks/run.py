@@ -1,6 +1,6 @@
 """The hook hot path: decide → one SQLite transaction → make sure a worker runs → return.
 
-Standard library only, no network (ARCHITECTURE invariant 5; a test checks sys.modules). Stash
+Standard library only, no network (design D5; a test checks sys.modules). Stash
 blocks the user's save until this process exits, so nothing here waits for anything. Whether the
 plugin is `enabled` is a Stash setting only readable over the network: the worker honours it.
 """

@@ -1,7 +1,7 @@
 """Connecting to Plex through plexapi, and turning every failure into core.errors.
 
-Why here: one pooled session with both timeouts honoured and auto-reload off is what keeps a
-100,000-scene sync from making hidden per-item requests or hanging forever (LESSONS 16).
+Why here: one pooled session with both timeout settings honoured (design F16) and auto-reload off
+is what keeps a 100,000-scene sync from making hidden per-item requests or hanging forever.
 """
 
 from __future__ import annotations

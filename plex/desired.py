@@ -3,7 +3,7 @@
 Why pure: the worker compares these fingerprints with the last pushed ones to skip unchanged
 scenes with zero Plex requests, and reconciliation reuses the same function for gap detection.
 
-Empty values (LESSONS 11) — exactly which Stash values clear a Plex field:
+Empty values (design F11) — exactly which Stash values clear a Plex field:
 - title: never. An empty Stash title (or a template rendering to nothing) leaves the Plex
   title alone; the `title` group is then unmanaged (absent from `fields`).
 - summary, studio, tagline, date: the field is managed with value "". The writer clears the

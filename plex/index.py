@@ -1,9 +1,10 @@
 """Path index: every Plex file of the configured libraries, stored in the plugin's SQLite DB.
 
 Why: finding an item by path through plexapi means downloading whole sections per scene
-(PLEX.md: file filters run client-side). Here a cold index of N items costs about N/1000
-listing requests once, a refresh only pages through items added since the last one, and a
-lookup is one indexed SELECT (by normalised path, or by basename for the fallback match).
+(plexapi applies file filters client-side, after downloading the section). Here a cold index
+of N items costs about N/1000 listing requests once, a refresh only pages through items added
+since the last one, and a lookup is one indexed SELECT (by normalised path, or by basename for
+the fallback match).
 Listing XML is parsed directly, never into plexapi objects (no partial-object reloads).
 """
 

@@ -1,7 +1,7 @@
 """Stash→Plex path prefix mapping and the path normal form used for every comparison.
 
 Why: Stash and Plex often see the same file under different mounts (Docker volumes, a
-Windows Plex with a Linux Stash). LESSONS 15: the mapping must be applied before matching.
+Windows Plex with a Linux Stash). The mapping is applied before any matching (design F15).
 
 Setting syntax (`path_map`): pairs `stash_prefix=>plex_prefix`, separated by `;` or newlines.
 The first (longest) matching Stash prefix wins. Prefixes match on whole path components

@@ -1,10 +1,11 @@
 """Diff planning (pure): full Plex item + desired state + what we pushed before → one edit.
 
-Tag ownership (LESSONS 12, invariant 6): for each managed tag kind the edit carries the
+Tag ownership (design D6, F12): for each managed tag kind the edit carries the
 complete wanted list (the user's own tags + ours) AND an explicit removal of our stale tags,
 so the result is right whether Plex treats the indexed list as "replace" or "add". We own
 exactly the tags we sent last time (so a replayed write after a crash keeps ownership right);
-a tag that only the user added in Plex is never removed. Everything written is locked (`.locked=1`), LESSONS 13.
+a tag that only the user added in Plex is never removed. Everything written is locked
+(`.locked=1`, design F13).
 
 `preserve_plex_edits`: scalar fields and the rating are only written when empty in Plex and
 never cleared; for tags, one of our tags that the user removed in Plex is not re-added (our

@@ -164,8 +164,8 @@ def push(server: Any, location: Location, desired: DesiredState, record: Any, se
 
     `fetch_image(url)` returns the image bytes fetched from Stash with its credentials; b""
     means "Stash has only its default image" and nothing is uploaded. Raises StaleLocation
-    (a NotInPlex) when the item is gone or holds another file, other core.errors as classified. Nothing is recorded here: the caller writes sync_state only
-    after this returns (LESSONS 10).
+    (a NotInPlex) when the item is gone or holds another file, other core.errors as classified.
+    Nothing is recorded here: the caller writes sync_state only after this returns (design D3).
     """
     if _unchanged(record, desired, location):
         return PushOutcome(dict(record.owned_tags or {}), dict(record.image_fps or {}), 0)

@@ -3,7 +3,7 @@
 A key is (scene, family, desired content fingerprint). Reconcile re-admits a gap only while its
 count is below the family's limit; a new fingerprint (the user edited the scene) starts a new
 budget. So a Plex item that keeps reverting, or a scene that keeps failing, is pushed a bounded
-number of times and then REPORTED instead of re-enqueued forever (LESSONS 1). Counts only grow
+number of times and then REPORTED instead of re-enqueued forever (design F1). Counts only grow
 when `admit()` really admitted (a coalesced admission costs Plex nothing and is not counted).
 Table `reconcile_heals` (DDL in sync_queue.schema).
 """

@@ -28,7 +28,7 @@ ORPHANED = "orphaned"
 KINDS = (IN_SYNC, NEVER_SYNCED, STALE, MISSING, DRIFTED, EXCLUDED, ORPHANED)
 
 # Budget families: each (scene, family, desired fingerprint) is re-admitted a bounded number
-# of times, so no gap can ever loop (LESSONS 1).
+# of times, so no gap can ever loop (design F1).
 HEAL, SYNC, LOCATE = "heal", "sync", "missing"
 FAMILY = {DRIFTED: HEAL, NEVER_SYNCED: SYNC, STALE: SYNC, MISSING: LOCATE}
 
@@ -102,7 +102,7 @@ def listing_drift(desired: Any, entry: Any, preserve_plex_edits: bool = False) -
     """Managed listing-visible fields where Plex differs from desired → (field names, groups).
 
     Only fields we put a value into are compared: an empty desired value never clears Plex
-    (LESSONS 11), so Plex holding text there is not drift. With `preserve_plex_edits` the user's
+    (design F11), so Plex holding text there is not drift. With `preserve_plex_edits` the user's
     Plex edits win, so only an EMPTY Plex field (where we have a value) counts.
     """
     names: list[str] = []

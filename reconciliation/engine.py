@@ -7,7 +7,7 @@ is classified (reconciliation.scenes). The in-sync path costs a few primary-key 
 and reuses the desired state remembered from the last run (reconciliation.cache). Memory stays
 flat: pages are bounded and the scope-all set of seen ids lives in a TEMP table.
 
-Never loops (LESSONS 1): gaps enter the queue ONLY through sync_queue.admit (which skips scenes
+Never loops (design F1): gaps enter the queue ONLY through sync_queue.admit (which skips scenes
 whose fingerprint was already pushed and coalesces with waiting jobs), and every re-admission of
 the same gap at the same fingerprint spends a bounded budget (reconciliation.budget). Drift is
 repaired by clearing the drifted groups' fingerprints in the record first, so the worker's

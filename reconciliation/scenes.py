@@ -149,7 +149,7 @@ class PagePass:
 def invalidate(conn: sqlite3.Connection, record: Any, gap: Gap) -> bool:
     """Make the worker re-push: forget the drifted groups' fingerprints and the content fp.
 
-    This never claims anything reached Plex (invariant 3); it only makes the record MORE
+    This never claims anything reached Plex (design D3); it only makes the record MORE
     pessimistic, so the worker's writer diffs against the full Plex item and fixes the fields.
     Done inside one write transaction and only if the record is still the one we classified:
     a push the worker recorded meanwhile (new owned tags!) is never overwritten. False = skipped.

@@ -1,7 +1,7 @@
 """When does reconcile run? Stash has no cron, so callers ask on invocation.
 
 The worker's idle loop and plugin tasks call `claim_if_due`; hook processes never do (they must
-stay tiny, LESSONS 7). Claiming is ONE conditional UPDATE in SQLite, which is atomic across
+stay tiny, design D5). Claiming is ONE conditional UPDATE in SQLite, which is atomic across
 processes: of any number of processes asking at once, exactly one sees rowcount 1. The claim
 stores the start time, so a crashed run is retried at the next interval, not in a tight loop.
 Table `reconcile_schedule` (DDL in sync_queue.schema).

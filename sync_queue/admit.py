@@ -1,4 +1,4 @@
-"""THE one admission rule (ARCHITECTURE invariant 1). Standard library only: hooks call it.
+"""THE one admission rule (design D1). Standard library only: hooks call it.
 
 A target is admitted unless
   (a) the producer supplies the scene's content fingerprint (or, lacking one, Stash `updated_at`)

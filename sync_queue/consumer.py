@@ -1,6 +1,6 @@
-"""The one consumer (ARCHITECTURE invariant 4): a QueueStore that holds the consumer lock.
+"""The one consumer (design D4): a QueueStore that holds the consumer lock.
 
-Order matters (LESSONS #5): lock first, then resume orphans (merged, one transaction). Only the
+Order matters (design F5): lock first, then resume orphans (merged, one transaction). Only the
 lock holder ever resets in-progress jobs, and producers never get here, so nobody can reset a
 live consumer's in-flight jobs. The worker drains through this object (take_due / ack /
 retry_later / release / dead_letter, and every other QueueStore method); finished rows are

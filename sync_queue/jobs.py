@@ -3,7 +3,7 @@
 A target is `(kind, id)`, stored as the indexed key `kind:id`. The reason ranks a job
 (reconcile < bulk < retry < hook < user): the stronger reason wins when two admissions coalesce,
 and stronger reasons are taken first. The payload (the row's `data`) is exactly what
-persist-queue's JSON serializer writes, with no key named like its own row keys (LESSONS #4).
+persist-queue's JSON serializer writes, with no key named like its own row keys (design F4).
 
 Standard library only (the hook path imports it); no statements here: see sync_queue.store.
 """
@@ -45,7 +45,7 @@ def rank_of(reason: str) -> int:
 def job_payload(kind: str, target_id: int, reason: str, enqueued_at: float, attempts: int, due_at: float,
                 last_error: str | None) -> bytes:
     """The row's `data`: exactly what persistqueue.serializers.json.dumps produces (UTF-8 JSON
-    bytes). Keys never collide with persist-queue's own `pqid`/`_id` (LESSONS #4)."""
+    bytes). Keys never collide with persist-queue's own `pqid`/`_id` (design F4)."""
     return json.dumps({"kind": kind, "target_id": target_id, "reason": reason, "enqueued_at": enqueued_at,
                        "attempts": attempts, "due_at": due_at, "last_error": last_error}).encode("utf-8")
 

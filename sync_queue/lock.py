@@ -1,5 +1,5 @@
-"""Exactly one consumer (ARCHITECTURE invariant 4): an OS file lock the kernel drops when the
-holder dies, so a SIGKILLed worker never leaves a stale lock. Standard library only.
+"""Exactly one consumer (design D4): an OS file lock the kernel drops when the holder dies,
+so a SIGKILLed worker never leaves a stale lock. Standard library only.
 
 flock locks belong to an open file description, so a second open in the *same* process would
 conflict with its own lock; a per-process registry makes `is_held_by_other` and `Consumer`

@@ -2,7 +2,7 @@
 
 A file that is not SQLite, is empty, or fails `PRAGMA quick_check` is renamed (with its -wal and
 -shm) to `<name>.corrupt-<UTC timestamp>`, a fresh database is created and meta `needs_rebuild`
-is set so the next reconcile rebuilds sync_state from Stash and Plex (ARCHITECTURE invariant 8).
+is set so the next reconcile rebuilds sync_state from Stash and Plex (design D8).
 A location we cannot write raises ConfigError saying what to change. The schema is brought to
 the current version (sync_queue.schema) here, under the same init lock.
 """

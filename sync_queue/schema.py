@@ -12,7 +12,7 @@ takes the write lock for the schema. A released step never changes: a new releas
 
 The jobs table is persist-queue's ack-queue table (`ack_queue_jobs`: `_id, data, timestamp,
 status`) plus three columns we own (`target`, `due_at`, `rank`), so "is a job waiting for X" and
-"what is due" are partial-index lookups instead of deserialising rows (LESSONS #3). persist-queue
+"what is due" are partial-index lookups instead of deserialising rows (design F3). persist-queue
 only ever names its four columns, so its `SQLiteAckQueue(data_dir, name=QUEUE_NAME,
 db_file_name=DB_FILE, serializer=persistqueue.serializers.json)` reads and acks our rows.
 

@@ -1,7 +1,7 @@
-"""SyncRecord: the permanent per-scene record of what was last pushed to Plex (LESSONS #1, #18).
+"""SyncRecord: the permanent per-scene record of what was last pushed to Plex (design F1, F18).
 
 One `sync_state` row per scene, JSON text columns. Written only after Plex confirmed the write
-(ARCHITECTURE invariant 3, `QueueStore.confirm_push`); `admit` reads it to skip unchanged scenes.
+(design D3, `QueueStore.confirm_push`); `admit` reads it to skip unchanged scenes.
 The statements are in sync_queue.store; this module is the value and its row mapping.
 Standard library only (the store is on the hook path).
 """

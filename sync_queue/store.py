@@ -11,7 +11,7 @@ so a user can still open the queue with persist-queue's SQLiteAckQueue (JSON ser
 auto_resume=False while a worker runs) to inspect, take or ack jobs; persist-queue is a pinned
 development dependency and tests/sync_queue/test_persist_queue_format.py proves the format.
 
-Consumer rules (LESSONS #5, #6): only the process holding the consumer lock takes jobs
+Consumer rules (design D4, F5, F6): only the process holding the consumer lock takes jobs
 (sync_queue.consumer); `take_due` returns only due jobs, strongest reason first, then earliest
 due, plus the next due time so a worker sleeps instead of spinning. Every transition back to
 waiting merges with a job already waiting for the same target, so a target never has two
@@ -212,7 +212,7 @@ class QueueStore:
     def dead_letter(self, job: Job, error: BaseException) -> None:
         """Record the final failure of `job` (attempts = job.attempts + this one) and take it off
         the queue (ack_failed) in the same transaction: a job leaves the queue only by success,
-        by this table or by a user action (invariant 7). A later failure updates the entry."""
+        by this table or by a user action (design D7). A later failure updates the entry."""
         kind = getattr(error, "kind", "error")
         message = _redact(str(error) or type(error).__name__)
         now = self.clock.now()
@@ -285,7 +285,7 @@ class QueueStore:
                               rec.row())
 
     def confirm_push(self, rec: SyncRecord) -> None:
-        """Plex confirmed this push (invariant 3). One transaction: write the record, resolve the
+        """Plex confirmed this push (design D3). One transaction: write the record, resolve the
         scene's failed-job entry (a stale failure must not keep showing) and end its not-found window."""
         with immediate(self.conn):
             self.put_record(rec)

@@ -1,6 +1,6 @@
 """Rebuild Plex Index: re-read every configured library's item paths into the local index.
 
-Why a task: the index is a cache (ARCHITECTURE invariant 8: deletable, rebuilt from the
+Why a task: the index is a cache (design D8: deletable, rebuilt from the
 servers); after moving libraries in Plex a user can rebuild it instead of waiting for drift.
 """
 

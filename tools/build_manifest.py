@@ -1,7 +1,7 @@
 """Generate Stash2Plex.yml from core.settings.SPECS and core.catalog (never edit the yml by hand).
 
 Why generated: Stash parses the manifest strictly and users see every setting there, so a
-setting shown but not read (LESSONS #16) or a task the dispatcher does not know must be
+setting shown but not read (design F16) or a task the dispatcher does not know must be
 impossible. `python tools/build_manifest.py --check` exits 1 when the file is out of date.
 """
 

@@ -1,8 +1,8 @@
 """Fan-out: a tag/performer/studio/group changed → admit every scene that carries it.
 
-Renaming a tag fires only the tag's hook, never the scenes' (STASH.md), so the worker expands
-the job here. Admission goes through the one rule (sync_queue.admit), and scenes whose content
-did not really change cost zero Plex requests later (content fingerprint).
+Renaming a tag fires only the tag's own hook in Stash, none for the scenes that carry it, so the
+worker expands the job here. Admission goes through the one rule (sync_queue.admit), and scenes
+whose content did not really change cost zero Plex requests later (content fingerprint).
 """
 
 from __future__ import annotations

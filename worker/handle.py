@@ -68,7 +68,7 @@ def push_once(prep: Prepared) -> PushResult:
 
 
 def finish(ctx: WorkerContext, prep: Prepared, outcome: PushOutcome, elapsed: float) -> None:
-    """Plex confirmed: feed the pacer and stats, then record what was pushed (LESSONS 10)."""
+    """Plex confirmed: feed the pacer and stats, then record what was pushed (design D3)."""
     if outcome.requests:
         ctx.pacer.record(elapsed / outcome.requests, ok=True)
         ctx.stats.latency(elapsed, outcome.requests)

@@ -1,4 +1,4 @@
-"""Where a failed job goes, decided by the error class alone (issue 5, error policy).
+"""Where a failed job goes, decided by the error class alone (design D10).
 
 transient → retry with full-jitter backoff, attempts counted, DLQ after max_retries;
 server down or unavailable (5xx/429/read timeout) → circuit breaker, job put back WITHOUT

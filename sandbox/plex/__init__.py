@@ -1,4 +1,4 @@
-"""A loopback Plex Media Server speaking the Plex API the way plexapi 4.18 uses it (issue 2).
+"""A loopback Plex Media Server speaking the Plex API the way plexapi 4.18 uses it.
 
 `PlexSandbox` (server.py) is the entry point; state lives in store.py, the wire format in render.py,
 the edit grammar in edits.py, fault modes in faults.py and the /_sandbox/ admin API in admin.py.

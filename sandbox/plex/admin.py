@@ -1,6 +1,6 @@
 """The JSON admin API under /_sandbox/ (no token): tests, benchmarks and the demo drive the world here.
 
-Routes (issue 2; other tools depend on them exactly):
+Routes (other tools depend on them exactly):
   POST   /_sandbox/items            {"section", "file", "title"?, "scanned"?} or a list -> {"ratingKeys": [...]}
   GET    /_sandbox/items/<rk>       item state (fields, tags by kind, locks, image SHA-1s, rating, updatedAt)
   GET    /_sandbox/requests         [{"method", "path", "query"}, ...] since the last DELETE

@@ -1,4 +1,4 @@
-"""Journeys 2 and 3: daily life in Stash's UI, and renaming a tag many scenes carry (issue 8).
+"""Journeys 2 and 3: daily life in Stash's UI, and renaming a tag many scenes carry.
 
 Edits go through Stash's GraphQL mutations; the Post hooks Stash would run are fed to the plugin
 exactly as Stash runs it; Plex is inspected through the sandbox admin API.

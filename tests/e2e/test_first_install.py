@@ -1,9 +1,9 @@
-"""Journey 1: first install on a big library (issue 8).
+"""Journey 1: first install on a big library.
 
 A user installs the plugin, fills in the settings, runs Health Check, Sync All Scenes and
 Process Queue. Every scene whose file Plex has must then look right in Plex; the others must be
 reported as "not in Plex" with their paths, and Queue Status must read sensibly.
-Default size 300 scenes; STASH2PLEX_E2E_FULL=1 runs the issue's 5,000.
+Default size 300 scenes; STASH2PLEX_E2E_FULL=1 runs the full 5,000.
 """
 
 from __future__ import annotations

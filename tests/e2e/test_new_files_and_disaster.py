@@ -1,4 +1,4 @@
-"""Journeys 6 and 9: a freshly scanned file, and losing the data folder (issue 8).
+"""Journeys 6 and 9: a freshly scanned file, and losing the data folder.
 
 6: Stash fires Scene.Create.Post (input null) before the cover exists and before Plex has the
    file: the job waits, a partial Plex scan of the folder is requested, and once the file is in

@@ -1,4 +1,4 @@
-"""Journeys 4 and 7: changes Stash makes without hooks, and deleting a scene (issue 8).
+"""Journeys 4 and 7: changes Stash makes without hooks, and deleting a scene.
 
 4: auto-tag and merges change scenes without firing hooks; the next reconcile (the task, or the
    hourly schedule the background worker honours) finds and fixes them.

@@ -3,7 +3,7 @@
 5: Plex goes down while the worker pushes a Sync All, comes back slow (busy database, latency):
    nothing is dead-lettered, the worker waits and resumes on its own, everything ends correct.
 8: the Stash session cookie a task was started with expires halfway; the plugin finishes using
-   the API key (LESSONS 21).
+   the API key (design F21).
 Sizes: 60 scenes (full: 300) for 5; 60 scenes for 8.
 """
 

@@ -87,7 +87,7 @@ def _names(n: int) -> list[dict[str, str]]:
     return [{"id": str(i), "name": f"tag{i:03d}"} for i in range(n)]
 
 
-# Every setting desired_state reads, with a check that it changed the result (LESSONS 16).
+# Every setting desired_state reads, with a check that it changed the result (design F16).
 SETTING_CASES: list[tuple[str, Any, Any]] = [
     ("sync_master", False, lambda d: not d.fields and not d.tags and d.rating is None),
     ("title_template", "{studio}: {title}", lambda d: d.fields["title"] == "Studio Five: Scene 1"),

@@ -11,7 +11,7 @@ import pytest
 
 from tests.plugin.helpers import ROOT, hook_doc
 
-# Packages the hook path may import: stdlib-only by contract (docs/internals.md).
+# Packages the hook path may import: stdlib-only by contract (design D5).
 ALLOWED_PROJECT = {"core", "hooks", "plugin_io", "sync_queue", "worker"}
 # copy.py probes `org.python.core` (Jython); an `org` folder on sys.path makes that probe "succeed".
 STDLIB_PROBES = {"org"}

@@ -39,7 +39,7 @@ def test_parsed_manifest_equals_the_source_data():
 
 
 def test_requires_no_other_plugin():
-    """The release zip bundles its packages (vendor/): no `# requires: PythonDepManager` (issue 13)."""
+    """The release zip bundles its packages (vendor/): no `# requires: PythonDepManager`."""
     assert not [line for line in MANIFEST.read_text(encoding="utf-8").splitlines() if line.startswith("# requires")]
 
 

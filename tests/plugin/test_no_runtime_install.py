@@ -1,4 +1,4 @@
-"""LESSONS 20: nothing is ever installed with pip while the plugin runs; a missing package gets
+"""Design F20: nothing is ever installed with pip while the plugin runs; a missing package gets
 the exact command instead (tested in test_hook_path / test_tasks_e2e)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every setting shown to users is read by plugin code AND changes what the plugin does (LESSONS #16:
+"""Every setting shown to users is read by plugin code AND changes what the plugin does (design F16:
 settings shown but ignored).
 
 Read: the parsed source (ast, not text) of the plugin's packages reads the key as an attribute

@@ -1,4 +1,4 @@
-"""Reconcile's guarantees (LESSONS 1 and 7), checked by behaviour and by the parsed import graph:
+"""Reconcile's guarantees (design F1 and F7), checked by behaviour and by the parsed import graph:
 reconcile queues jobs only through admit(), no time window decides what it queues, hooks never
 reconcile, and reconcile matches files by the same rule as the worker."""
 
@@ -126,7 +126,7 @@ def _third_party_imports(path: Path) -> set[str]:
 
 
 def test_hook_path_never_imports_reconciliation() -> None:
-    """Nothing the hook modules can import, even lazily and transitively, is reconciliation (LESSONS 7)."""
+    """Nothing the hook modules can import, even lazily and transitively, is reconciliation (design F7)."""
     graph = import_graph()
     hooks = [m for m in graph if m == "hooks" or m.startswith("hooks.")]
     assert "hooks.run" in hooks

@@ -1,4 +1,4 @@
-"""The seed regression end to end (LESSONS 1): 2,000 synced scenes, simulated days of hourly
+"""The seed regression end to end (design F1): 2,000 synced scenes, simulated days of hourly
 reconciles against sandbox Stash + Plex, 1% of scenes edited per day without hooks.
 
 Admissions must equal the edits, Plex writes must equal the edits, nothing unchanged is ever

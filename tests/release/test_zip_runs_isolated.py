@@ -1,6 +1,7 @@
-"""Issue 13 §1 proof: the release zip, unpacked into a fresh plugins folder, runs its tasks, hooks
-and background worker on a Python that has none of the dependencies — against sandbox Stash + Plex,
-exactly as Stash runs it — once with the tests' Python and once with the oldest supported Python.
+"""The release zip needs no shell and no pip (design F20): unpacked into a fresh plugins folder, it
+runs its tasks, hooks and background worker on a Python that has none of the dependencies — against
+sandbox Stash + Plex, exactly as Stash runs it — once with the tests' Python and once with the
+oldest supported Python.
 
 Why these checks: "no shell needed" only holds if the bundled vendor/ folder is really what the
 plugin imports (Health Check must say `bundled`), if the hook still imports only the standard

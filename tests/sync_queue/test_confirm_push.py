@@ -1,4 +1,4 @@
-"""Only a push Plex confirmed resolves a failed job (ARCHITECTURE invariants 3 and 7).
+"""Only a push Plex confirmed resolves a failed job (design D3 and D7).
 
 Writing a sync record is not such a confirmation: reconciliation rewrites records to make them
 more pessimistic (`invalidate`), and that must never make a failed job disappear from Failed Jobs."""

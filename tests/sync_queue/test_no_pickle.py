@@ -1,4 +1,4 @@
-"""No pickle anywhere in the project (LESSONS #17): queue rows, DLQ and state are JSON only, and no
+"""No pickle anywhere in the project (design F17): queue rows, DLQ and state are JSON only, and no
 module outside tests imports pickle (or shelve/dill, which unpickle) or persist-queue's pickle
 serializer — anyone able to write the data folder must never be able to run code in Stash."""
 

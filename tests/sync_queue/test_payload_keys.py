@@ -1,4 +1,4 @@
-"""LESSONS 4: a payload key named like persist-queue's internal row key made the library ack the
+"""Design F4: a payload key named like persist-queue's internal row key made the library ack the
 wrong row. Job payloads must never carry such a key."""
 
 from __future__ import annotations

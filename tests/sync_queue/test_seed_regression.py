@@ -1,4 +1,4 @@
-"""The seed regression (LESSONS #1): 10,000 scenes all pushed, 30 simulated days of hourly
+"""The seed regression (design F1): 10,000 scenes all pushed, 30 simulated days of hourly
 reconcile re-offers of every scene (with fingerprints) and 1% edits per day → admissions equal
 the edits exactly, the queue stays bounded, unchanged scenes are never re-admitted — also when
 the clock jumps past 24 h and 7 days while jobs are in flight (the old enqueue-time windows)."""

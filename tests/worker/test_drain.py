@@ -225,7 +225,7 @@ def test_retry_delay_follows_backoff_settings(world: World, consumer: Consumer, 
 
 
 def test_sync_record_is_written_only_after_plex_confirmed_the_write(world: World, consumer: Consumer) -> None:
-    """LESSONS 10: a failed Plex write leaves no "synced" record behind; the job stays queued and
+    """Design D3: a failed Plex write leaves no "synced" record behind; the job stays queued and
     the record appears only once Plex accepted the edit."""
     warm, sid = sorted(world.rating_keys)[:2]
     world.admit_scenes([warm])
@@ -243,7 +243,7 @@ def test_sync_record_is_written_only_after_plex_confirmed_the_write(world: World
 
 
 def test_plex_token_never_travels_in_a_url(world: World, consumer: Consumer) -> None:
-    """LESSONS 19: the token goes in a header only, so proxies and access logs never see it."""
+    """Design F19: the token goes in a header only, so proxies and access logs never see it."""
     world.admit_scenes()
     drain(world.drain_context(), stop_when_idle=True)
     requests = world.plex.requests()

@@ -1,4 +1,4 @@
-"""The loop never spins (LESSONS 6): with only not-yet-due jobs it sleeps, polls rarely, and the
+"""The loop never spins (design F6): with only not-yet-due jobs it sleeps, polls rarely, and the
 background worker exits after its idle time; with a job due soon it stays. FakeClock, no HTTP."""
 
 from __future__ import annotations

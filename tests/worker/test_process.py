@@ -93,7 +93,7 @@ def test_disabled_plugin_drains_nothing(world: World) -> None:
 
 
 def test_sigkill_at_random_points_loses_nothing(make_world: MakeWorld) -> None:
-    kills, scenes = 10, 1000  # the sizes: a 1,000-job drain killed 10 times
+    kills, scenes = 10, 1000  # a 1,000-job drain killed 10 times
     rng = random.Random(1234)
     w = make_world(scenes=scenes, seed=9, sync_poster=False, stash_prefix=PLEX_PREFIX)
     w.admit_scenes()
