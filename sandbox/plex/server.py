@@ -3,7 +3,7 @@
 Order per Plex API request: refuse an over-long request line (414, like a proxy in front of Plex),
 wait while frozen, log it, apply network faults (down, hang, latency, error status), check the
 token, route, apply post-write faults (drop_after_apply), encode as XML or JSON. Scans and item
-refreshes run in the background after the answer (modes.scan_delay_ms), as in Plex.
+refreshes run in the background after the answer (activities.py, modes.scan_delay_ms), as in Plex.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from core.clock import SYSTEM_CLOCK, Clock
 from sandbox.plex import render
+from sandbox.plex.activities import Background
 from sandbox.plex.admin import handle_admin
 from sandbox.plex.api import WRITES, PlexApi, Reply, Request, error, match
 from sandbox.plex.faults import Faults, parse_faults
@@ -115,24 +116,10 @@ class _Handler(BaseHTTPRequestHandler):
         sandbox._wait_while_frozen()
         params = parse_qsl(url.query, keep_blank_values=True)
         sandbox._log_request(method, url.path, params)
-        faults = sandbox._faults
-        if not faults.applies(method):
-            faults = _NO_FAULTS
-        if faults.down is not False:  # also kills keep-alive connections accepted before going down
-            self._reset()
-            return
-        if faults.hang:
-            while not faults.cleared.wait(0.05) and not sandbox._stopping.is_set():
-                pass
-            self._reset()
-            return
+        faults = sandbox._faults if sandbox._faults.applies(method) else _NO_FAULTS
         routed = match(method, url.path)
         write = routed is not None and routed[0] in WRITES
-        delay = faults.delay_s(write)
-        if delay > 0:
-            time.sleep(delay)
-        if faults.should_error():
-            self._reply(error(faults.error_status or 500, headers=faults.error_headers()))
+        if self._faulted(faults, write):
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
         req = Request(method, url.path, params, headers, body)
@@ -149,19 +136,44 @@ class _Handler(BaseHTTPRequestHandler):
         if not open_route and req.param("X-Plex-Token") != sandbox.token:
             self._reply(error(401))
             return
-        try:
-            reply = sandbox._api.handle(name, args, req)
-            if name == "refresh" and reply.status == 200:
-                sandbox._start_scan(int(args["sid"]), req.param("path"))
-            elif name == "item_refresh" and reply.status == 200:
-                sandbox._later(sandbox.store.agent_refresh, args["rk"])
-        except Exception:  # a sandbox bug: answer like a crashing Plex and keep the trace for the test
-            sandbox.server_errors.append(traceback.format_exc())
-            reply = error(500)
+        reply = self._call(name, args, req)
         if write and faults.drop_after_apply and reply.status < 300:
             self._reset()
             return
         self._reply(reply)
+
+    def _faulted(self, faults: Faults, write: bool) -> bool:
+        """Network faults before routing (down, hang, latency, error status); True when they
+        already answered or reset the connection."""
+        if faults.down is not False:  # also kills keep-alive connections accepted before going down
+            self._reset()
+            return True
+        if faults.hang:
+            while not faults.cleared.wait(0.05) and not self.server.sandbox._stopping.is_set():
+                pass
+            self._reset()
+            return True
+        delay = faults.delay_s(write)
+        if delay > 0:
+            time.sleep(delay)
+        if faults.should_error():
+            self._reply(error(faults.error_status or 500, headers=faults.error_headers()))
+            return True
+        return False
+
+    def _call(self, name: str, args: dict[str, str], req: Request) -> Reply:
+        """The route, then the background activity it starts (a scan, an agent refresh)."""
+        sandbox = self.server.sandbox
+        try:
+            reply = sandbox._api.handle(name, args, req)
+            if name == "refresh" and reply.status == 200:
+                sandbox._background.scan(int(args["sid"]), req.param("path"))
+            elif name == "item_refresh" and reply.status == 200:
+                sandbox._background.later(sandbox.store.agent_refresh, args["rk"])
+        except Exception:  # a sandbox bug: answer like a crashing Plex and keep the trace for the test
+            sandbox.server_errors.append(traceback.format_exc())
+            reply = error(500)
+        return reply
 
     def _reply(self, reply: Reply) -> None:
         if reply.node is not None:
@@ -214,6 +226,7 @@ class PlexSandbox:
         self._log_lock = threading.Lock()
         self._stopping = threading.Event()
         self._timers: list[threading.Timer] = []
+        self._background = Background(self.store, self._delay_s)
         self.server_errors: list[str] = []  # tracebacks of sandbox bugs (answered with 500)
         self.rejected_lines: list[int] = []  # lengths of request lines answered with 414
         self.idless_edits = 0  # section edits received without `id` (they may hit every item)
@@ -242,6 +255,7 @@ class PlexSandbox:
         self._faults.cleared.set()
         for timer in self._timers:
             timer.cancel()
+        self._background.stop()
         self._unlisten()
 
     def __enter__(self) -> PlexSandbox:
@@ -361,31 +375,6 @@ class PlexSandbox:
             self._faults.cleared.wait(0.05)
 
     def _delay_s(self) -> float:
+        """How long background activities wait: the scan_delay_ms fault while set, else the mode."""
         fault = self._faults.scan_delay_ms
         return (fault if fault > 0 else self.store.modes.scan_delay_ms) / 1000.0
-
-    def _later(self, job: Callable[..., Any], *args: Any) -> None:
-        """Run a background activity after the scan delay (at once, before answering, when 0)."""
-        delay = self._delay_s()
-        if delay <= 0:
-            job(*args)
-            return
-        timer = threading.Timer(delay, job, args=args)
-        timer.daemon = True
-        self._timers = [t for t in self._timers if t.is_alive()] + [timer]
-        timer.start()
-
-    def _start_scan(self, section_key: int, path: str | None) -> None:
-        """A partial scan; the section shows `refreshing="1"` until it ran."""
-        if self._delay_s() <= 0:
-            self.store.scan(section_key, path)
-            return
-        with self.store.lock:
-            self.store.refreshing.add(section_key)
-
-        def run() -> None:
-            self.store.scan(section_key, path)
-            with self.store.lock:
-                self.store.refreshing.discard(section_key)
-
-        self._later(run)
