@@ -77,14 +77,20 @@ MAX_EDIT_URL_BYTES = 7_600
 proxies accept (the Plex URL's own path prefix is added on top: leave it room)."""
 
 
-def edit_query(section_id: str, rating_key: str, params: dict[str, str]) -> str:
-    """The section edit URL for ONE item, encoded exactly as plexapi encodes its edits.
-
-    Refuses anything but a plain numeric item id: an edit without `id` may apply to every
-    item of the section, so the writer is made unable to send one."""
+def _plain_ids(section_id: str, rating_key: str) -> tuple[str, str]:
+    """Both ids as plain decimal strings, else Permanent: an edit without `id` may apply to every
+    item of the section, so nothing is written for an item whose id is not certain."""
     rk, section = str(rating_key), str(section_id)
     if not (rk.isascii() and rk.isdigit() and section.isascii() and section.isdigit()):
         raise Permanent(f"refusing a Plex edit without a valid item id (section {section!r}, item {rk!r})")
+    return section, rk
+
+
+def edit_query(section_id: str, rating_key: str, params: dict[str, str]) -> str:
+    """The section edit URL for ONE item, encoded exactly as plexapi encodes its edits.
+
+    Refuses anything but a plain numeric item id (`_plain_ids`)."""
+    section, rk = _plain_ids(section_id, rating_key)
     args = {**params, "type": "1", "id": rk}
     return f"/library/sections/{section}/all{plex_utils.joinArgs(args)}"
 
@@ -174,7 +180,7 @@ def push(server: Any, location: Location, desired: DesiredState, record: Any, se
     if location.plex_file and norm_path(location.plex_file) not in {norm_path(f) for f in item.files}:
         raise StaleLocation(f"Plex item {location.rating_key} now holds {item.files[:3]}, "
                             f"not {location.plex_file}", item)
-    section_id = item.section_id or location.section_id
+    section_id, _ = _plain_ids(item.section_id or location.section_id, item.rating_key)  # before any write
     plan = plan_edits(item, desired, record, settings)
     image_fps, uploaded = _upload_images(server, item, plan, desired, record, fetch_image)
     requests += len(uploaded)

@@ -8,7 +8,8 @@ Routes (other tools depend on them exactly):
   POST   /_sandbox/faults           any of the fault keys (faults.py); {} clears
 Extras: DELETE /_sandbox/items/<rk>, POST /_sandbox/items/<rk>/edit (a user editing in Plex:
 fields, add_tags, remove_tags, set_tags, lock, unlock, respect_locks), GET /_sandbox/faults,
-GET /_sandbox/sections.
+GET /_sandbox/sections, GET|POST /_sandbox/modes (behaviour switches, modes.py; POST changes only
+the modes given).
 """
 
 from __future__ import annotations
@@ -67,6 +68,11 @@ def _route(sandbox: PlexSandbox, method: str, path: str, payload: Any) -> tuple[
             return 200, sandbox.faults_state()
         if method == "GET":
             return 200, sandbox.faults_state()
+    if path == "/_sandbox/modes":
+        if method == "POST":
+            return 200, sandbox.set_modes(**(payload or {}))
+        if method == "GET":
+            return 200, sandbox.modes_state()
     if path == "/_sandbox/sections" and method == "GET":
         return 200, sandbox.sections_state()
     return 404, {"error": f"no admin route {method} {path}"}

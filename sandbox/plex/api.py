@@ -6,12 +6,13 @@ Each route returns a Reply; the HTTP layer (server.py) adds auth, faults, loggin
 from __future__ import annotations
 
 import re
+import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.plex import render
-from sandbox.plex.edits import EditError, parse_edit
+from sandbox.plex.edits import BadValueError, EditError, parse_edit
 from sandbox.plex.filters import build_filters
 from sandbox.plex.model import TAG_KINDS
 from sandbox.plex.store import NotFoundError, PlexStore
@@ -29,6 +30,7 @@ class Reply:
     node: render.Node | None = None
     body: bytes = b""
     content_type: str = "text/xml;charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -45,6 +47,9 @@ class Request:
             if key == name:
                 return value
         return self.headers.get(name.lower(), default)
+
+    def has(self, name: str) -> bool:
+        return any(key == name for key, _ in self.params) or name.lower() in self.headers
 
 
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
@@ -66,6 +71,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("PUT", re.compile(r"^/:/rate$"), "rate"),
 ]
 WRITES = {"edit", "upload", "rate", "delete", "refresh", "item_refresh"}
+PAGING = ("X-Plex-Container-Start", "X-Plex-Container-Size")
 
 
 def match(method: str, path: str) -> tuple[str, dict[str, str]] | None:
@@ -93,6 +99,8 @@ class PlexApi:
             return getattr(self, f"r_{name}")(req, **args)
         except NotFoundError:
             return error(404)
+        except BadValueError as exc:
+            return error(self.store.modes.bad_edit_value, detail=str(exc))
         except (EditError, ValueError) as exc:
             return error(400, detail=str(exc))
 
@@ -144,15 +152,18 @@ class PlexApi:
         size_raw = req.param("X-Plex-Container-Size")
         size = int(size_raw) if size_raw not in (None, "") else None
         libtype = req.param("type")
+        modes = self.store.modes
         with self.store.lock:
             section = self.store.section(int(sid))
             if libtype not in (None, "", "1"):
                 items, total = [], 0
             else:
-                filters = build_filters(req.params, self.store.now(), self.store.find_tag_id)
+                filters = build_filters(req.params, self.store.now(), self.store.find_tag_id,
+                                        ignore_unknown=modes.unknown_filter == "ignore")
                 items, total = self.store.listing(section.key, req.param("sort"), req.param("title"), start, size,
                                                   filters)
-            node = render.listing_container(section, items, start, total)
+            node = render.listing_container(section, items, start, total, paged=any(req.has(p) for p in PAGING),
+                                            full_tags=modes.listing_tags == "full")
             if req.param("includeMeta") == "1":
                 node[2].insert(0, render.meta(section))
         return Reply(node=node)
@@ -161,8 +172,8 @@ class PlexApi:
         with self.store.lock:
             section = self.store.section(int(sid))
         start = int(req.param("X-Plex-Container-Start") or 0)
-        node = ("MediaContainer", {"size": 0, "totalSize": 0, "offset": start,
-                                   **render.section_attrs(section)}, [])
+        paging = {"totalSize": 0, "offset": start} if any(req.has(p) for p in PAGING) else {}
+        node = ("MediaContainer", {"size": 0, **paging, **render.section_attrs(section)}, [])
         return Reply(node=node)
 
     def r_choices(self, req: Request, sid: str, kind: str) -> Reply:
@@ -172,8 +183,10 @@ class PlexApi:
         return Reply(node=node)
 
     def r_edit(self, req: Request, sid: str) -> Reply:
-        plan = parse_edit(req.params)
-        self.store.edit(int(sid), plan)
+        modes = self.store.modes
+        plan = parse_edit(req.params, require_id=modes.idless_edit == "reject",
+                          strict=modes.unknown_edit_keys == "reject")
+        self.store.edit(int(sid), plan, req.param("type"))
         return Reply()
 
     def r_refresh(self, req: Request, sid: str) -> Reply:
@@ -192,7 +205,7 @@ class PlexApi:
 
     def r_item_refresh(self, req: Request, rk: str) -> Reply:
         self.store.item(rk)
-        return Reply()
+        return Reply()  # the agent refresh itself is started by the server (it runs later)
 
     def r_images(self, req: Request, rk: str, kind: str) -> Reply:
         with self.store.lock:
@@ -200,13 +213,16 @@ class PlexApi:
         return Reply(node=node)
 
     def r_upload(self, req: Request, rk: str, kind: str) -> Reply:
+        """Raw image bytes in the body, or `?url=` that Plex downloads itself. A body that is no
+        picture (an SVG, an HTML page, nothing) is refused like a decoder would; a download that
+        fails (refused, redirected, not a picture) leaves the image as it was."""
         self.store.item(rk)
         url = req.param("url")
         data: bytes | None = req.body or None
         if url:
             data = fetch_url(url)
-        elif not data:
-            return error(400, detail="no image in the body and no url")
+        elif not data or not is_image(data):
+            return error(400, detail="the body is not a JPEG, PNG, GIF or WebP image")
         sha = self.store.set_image(rk, kind, data, url)
         if sha and data is not None:
             self.images[sha] = data
@@ -230,20 +246,42 @@ class PlexApi:
         return Reply()
 
 
-def fetch_url(url: str, timeout: float = 5.0) -> bytes | None:
-    """Plex downloads `?url=` images itself; a failure leaves the current image in place."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - sandbox fetch by design
-            return resp.read()
-    except (OSError, ValueError):
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
+
+
+def is_image(data: bytes) -> bool:
+    """A raster picture by its signature (JPEG, PNG, GIF, WebP), what an image decoder accepts."""
+    return data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect (e.g. Stash sending Plex to its login page) is a failed download."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
 
 
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect)  # loopback: no env proxy
+
+
+def fetch_url(url: str, timeout: float = 5.0) -> bytes | None:
+    """Plex downloads `?url=` images itself, without the client's credentials and without
+    following redirects; anything but a picture leaves the current image in place."""
+    try:
+        with _OPENER.open(url, timeout=timeout) as resp:
+            data = resp.read()
+    except (OSError, ValueError, urllib.error.URLError):
+        return None
+    return data if is_image(data) else None
+
+
 REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-           500: "Internal Server Error", 503: "Service Unavailable"}
+           414: "Request-URI Too Long", 429: "Too Many Requests", 500: "Internal Server Error",
+           502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
 
 
-def error(status: int, detail: str = "") -> Reply:
+def error(status: int, detail: str = "", headers: dict[str, str] | None = None) -> Reply:
     """Plex-style error: small HTML page; `detail` is only for the sandbox's own log."""
     reason = REASONS.get(status, "Error")
-    return Reply(status=status, body=render.error_html(status, reason), content_type="text/html")
+    return Reply(status=status, body=render.error_html(status, reason), content_type="text/html",
+                 headers=dict(headers or {}))

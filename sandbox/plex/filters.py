@@ -39,14 +39,18 @@ class FilterError(ValueError):
     """A filter the sandbox does not know: answered with 400 so a test notices at once."""
 
 
-def build_filters(params: list[tuple[str, str]], now: int, tag_id: Callable[[str, str], int | None]) -> list[Predicate]:
-    """Predicates for every filter parameter; all must hold (Plex ANDs separate parameters)."""
+def build_filters(params: list[tuple[str, str]], now: int, tag_id: Callable[[str, str], int | None],
+                  ignore_unknown: bool = False) -> list[Predicate]:
+    """Predicates for every filter parameter; all must hold (Plex ANDs separate parameters).
+    An unknown field is a FilterError, or skipped with `ignore_unknown` (mode unknown_filter)."""
     out: list[Predicate] = []
     for key, value in params:
         if key in NOT_FILTERS or key.lower().startswith("x-plex-"):
             continue
         found = _KEY.match(key)
         if not found:
+            if ignore_unknown:
+                continue
             raise FilterError(f"unsupported filter {key!r}")
         field, op = found["field"], found["op"] or ""
         values = [v for v in value.split(",") if v != ""]
@@ -56,7 +60,7 @@ def build_filters(params: list[tuple[str, str]], now: int, tag_id: Callable[[str
             out.append(_tag(field, op, values, tag_id))
         elif field in STRING_FIELDS:
             out.append(_string(field, op, values))
-        else:
+        elif not ignore_unknown:
             raise FilterError(f"unsupported filter field {field!r}")
     return out
 

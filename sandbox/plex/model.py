@@ -9,6 +9,7 @@ from __future__ import annotations
 import posixpath
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 # Edit-grammar tag kind -> (XML element, listing limit). The limits mirror what a real Plex
 # listing shows (recorded movie_library.json: 2 of 4 genres, 3 of 22 roles, no producers).
@@ -63,16 +64,34 @@ class Section:
         return AGENT_SCANNERS.get(self.agent, ("Plex Video Files", "none"))[0]
 
 
-class Tag:
-    """One tag on one item. `id` is shared by every item carrying the same (kind, name)."""
+class TagInfo:
+    """Plex's one row per (kind, name): the id every item shares and, for actors, the photo
+    (one photo per actor for every item: editing it on one item changes it on all)."""
 
-    __slots__ = ("id", "name", "role", "thumb")
+    __slots__ = ("id", "thumb")
 
-    def __init__(self, tag_id: int, name: str, role: str | None = None, thumb: str | None = None) -> None:
+    def __init__(self, tag_id: int, thumb: str | None = None) -> None:
         self.id = tag_id
+        self.thumb = thumb
+
+
+class Tag:
+    """One tag on one item: the shared TagInfo plus what is per item (the name as given, the role)."""
+
+    __slots__ = ("info", "name", "role")
+
+    def __init__(self, info: TagInfo | int, name: str, role: str | None = None) -> None:
+        self.info = info if isinstance(info, TagInfo) else TagInfo(info)
         self.name = name
         self.role = role
-        self.thumb = thumb
+
+    @property
+    def id(self) -> int:
+        return self.info.id
+
+    @property
+    def thumb(self) -> str | None:
+        return self.info.thumb
 
 
 class Item:
@@ -80,7 +99,7 @@ class Item:
 
     __slots__ = ("rating_key", "section", "file", "parts", "fields", "tags", "locked", "added_at", "updated_at",
                  "poster_sha1", "art_sha1", "poster_url", "art_url", "posters", "arts", "thumb_at",
-                 "art_at", "user_rating", "last_rated_at", "media_id", "guid", "duration", "size")
+                 "art_at", "user_rating", "last_rated_at", "media_id", "guid", "duration", "size", "agent")
 
     def __init__(self, rating_key: int, section: Section, file: str, title: str, now: int) -> None:
         self.rating_key = rating_key
@@ -108,6 +127,7 @@ class Item:
             else f"local://{rating_key}"
         self.duration = 1_800_000 + (rating_key % 97) * 60_000
         self.size = 100_000_000 + rating_key * 4096
+        self.agent: dict[str, Any] | None = None  # what an agent refresh writes (None: the file name as title)
 
     @property
     def title(self) -> str:

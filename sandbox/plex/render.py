@@ -100,8 +100,9 @@ def sections_container(sections: list[Section], refreshing: set[int]) -> Node:
                      [directory(s, s.key in refreshing) for s in sections])
 
 
-def video(item: Item, full: bool) -> Node:
-    """One `<Video type="movie">`. Listings (full=False) carry abbreviated tags, name only."""
+def video(item: Item, full: bool, full_tags: bool = False) -> Node:
+    """One `<Video type="movie">`. Listings (full=False) carry abbreviated tags, name only unless
+    `full_tags` (mode listing_tags="full": id, filter, and role/thumb for actors)."""
     rk = item.rating_key
     f = item.fields
     attrs: dict[str, Any] = {"ratingKey": str(rk), "key": f"/library/metadata/{rk}", "guid": item.guid}
@@ -134,7 +135,8 @@ def video(item: Item, full: bool) -> Node:
         if full:
             children.extend((element, _tag_attrs(kind, t), []) for t in tags)
         elif limit:
-            children.extend((element, {"tag": t.name}, []) for t in tags[:limit])
+            children.extend((element, _tag_attrs(kind, t) if full_tags else {"tag": t.name}, [])
+                            for t in tags[:limit])
     if full:
         children.extend(("Field", {"locked": True, "name": name}, []) for name in sorted(item.locked))
     return ("Video", attrs, children)
@@ -166,11 +168,16 @@ def _media(item: Item) -> Node:
     return ("Media", media_attrs, parts)
 
 
-def listing_container(section: Section, items: list[Item], start: int, total: int) -> Node:
-    attrs = {"totalSize": total, "offset": start, "allowSync": True, "art": "/:/resources/movie-fanart.jpg",
+def listing_container(section: Section, items: list[Item], start: int, total: int, paged: bool = True,
+                      full_tags: bool = False) -> Node:
+    """A section listing. `totalSize`/`offset` only when the request carried paging parameters
+    (recorded real listings: present when paged, absent otherwise)."""
+    paging: dict[str, Any] = {"totalSize": total, "offset": start} if paged else {}
+    attrs = {**paging, "allowSync": True, "art": "/:/resources/movie-fanart.jpg",
              **section_attrs(section), "thumb": "/:/resources/movie.png", "title1": section.title,
              "title2": "All Movies", "viewGroup": "movie", "viewMode": 65592}
-    return ("MediaContainer", {"size": len(items), **attrs}, [video(i, full=False) for i in items])
+    return ("MediaContainer", {"size": len(items), **attrs},
+            [video(i, full=False, full_tags=full_tags) for i in items])
 
 
 def metadata_container(items: list[Item]) -> Node:

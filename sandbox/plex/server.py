@@ -1,7 +1,9 @@
 """HTTP layer of the sandbox Plex: a ThreadingHTTPServer on loopback plus the PlexSandbox facade.
 
-Order per Plex API request: log it, apply network faults (down, hang, latency, error status),
-check the token, route, apply post-write faults (drop_after_apply), encode as XML or JSON.
+Order per Plex API request: refuse an over-long request line (414, like a proxy in front of Plex),
+wait while frozen, log it, apply network faults (down, hang, latency, error status), check the
+token, route, apply post-write faults (drop_after_apply), encode as XML or JSON. Scans and item
+refreshes run in the background after the answer (activities.py, modes.scan_delay_ms), as in Plex.
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 from core.clock import SYSTEM_CLOCK, Clock
 from sandbox.plex import render
+from sandbox.plex.activities import Background
 from sandbox.plex.admin import handle_admin
 from sandbox.plex.api import WRITES, PlexApi, Reply, Request, error, match
 from sandbox.plex.faults import Faults, parse_faults
+from sandbox.plex.modes import Modes, parse_modes
+from sandbox.plex.proxy import drain_request, read_request_line
 from sandbox.plex.store import PlexStore
 
 _SECRET_PARAMS = {"x-plex-token"}
@@ -74,6 +79,31 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch("DELETE")
 
+    def handle_one_request(self) -> None:
+        """One request: a request line over the request_line_limit mode is read to its end and
+        answered with 414 and a closed connection, as nginx/Apache do (proxy.py); anything else
+        goes through the standard parsing to do_<METHOD>."""
+        line, length = read_request_line(self.rfile)
+        if not line:
+            self.close_connection = True
+            return
+        sandbox = self.server.sandbox
+        if length > sandbox.modes.request_line_limit:
+            drain_request(self.rfile)
+            sandbox.rejected_lines.append(length)
+            self.command, self.requestline, self.request_version, self.close_connection = "", "", "HTTP/1.1", True
+            self._send(414, render.error_html(414, "Request-URI Too Long"), "text/html")
+            return
+        self.raw_requestline = line
+        if not self.parse_request():
+            return
+        handler = getattr(self, f"do_{self.command}", None)
+        if handler is None:
+            self.send_error(501, f"Unsupported method {self.command!r}")
+            return
+        handler()
+        self.wfile.flush()
+
     def _dispatch(self, method: str) -> None:
         sandbox = self.server.sandbox
         url = urlsplit(self.path)
@@ -83,26 +113,13 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload = handle_admin(sandbox, method, url.path, body)
             self._send(status, json.dumps(payload).encode(), "application/json")
             return
+        sandbox._wait_while_frozen()
         params = parse_qsl(url.query, keep_blank_values=True)
         sandbox._log_request(method, url.path, params)
-        faults = sandbox._faults
-        if not faults.applies(method):
-            faults = _NO_FAULTS
-        if faults.down is not False:  # also kills keep-alive connections accepted before going down
-            self._reset()
-            return
-        if faults.hang:
-            while not faults.cleared.wait(0.05) and not sandbox._stopping.is_set():
-                pass
-            self._reset()
-            return
+        faults = sandbox._faults if sandbox._faults.applies(method) else _NO_FAULTS
         routed = match(method, url.path)
         write = routed is not None and routed[0] in WRITES
-        delay = faults.delay_s(write)
-        if delay > 0:
-            time.sleep(delay)
-        if faults.should_error():
-            self._reply(error(faults.error_status or 500))
+        if self._faulted(faults, write):
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
         req = Request(method, url.path, params, headers, body)
@@ -110,23 +127,53 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(error(404))
             return
         name, args = routed
+        if name == "edit" and not req.param("id"):
+            sandbox.idless_edits += 1  # tests assert the plugin never sends one
         if not name:
             self._reply(error(405))
             return
-        if name not in _NO_AUTH and req.param("X-Plex-Token") != sandbox.token:
+        open_route = name in _NO_AUTH and sandbox.modes.identity_auth == "none"
+        if not open_route and req.param("X-Plex-Token") != sandbox.token:
             self._reply(error(401))
             return
-        try:
-            reply = sandbox._api.handle(name, args, req)
-            if name == "refresh" and reply.status == 200:
-                sandbox._start_scan(int(args["sid"]), req.param("path"))
-        except Exception:  # a sandbox bug: answer like a crashing Plex and keep the trace for the test
-            sandbox.server_errors.append(traceback.format_exc())
-            reply = error(500)
+        reply = self._call(name, args, req)
         if write and faults.drop_after_apply and reply.status < 300:
             self._reset()
             return
         self._reply(reply)
+
+    def _faulted(self, faults: Faults, write: bool) -> bool:
+        """Network faults before routing (down, hang, latency, error status); True when they
+        already answered or reset the connection."""
+        if faults.down is not False:  # also kills keep-alive connections accepted before going down
+            self._reset()
+            return True
+        if faults.hang:
+            while not faults.cleared.wait(0.05) and not self.server.sandbox._stopping.is_set():
+                pass
+            self._reset()
+            return True
+        delay = faults.delay_s(write)
+        if delay > 0:
+            time.sleep(delay)
+        if faults.should_error():
+            self._reply(error(faults.error_status or 500, headers=faults.error_headers()))
+            return True
+        return False
+
+    def _call(self, name: str, args: dict[str, str], req: Request) -> Reply:
+        """The route, then the background activity it starts (a scan, an agent refresh)."""
+        sandbox = self.server.sandbox
+        try:
+            reply = sandbox._api.handle(name, args, req)
+            if name == "refresh" and reply.status == 200:
+                sandbox._background.scan(int(args["sid"]), req.param("path"))
+            elif name == "item_refresh" and reply.status == 200:
+                sandbox._background.later(sandbox.store.agent_refresh, args["rk"])
+        except Exception:  # a sandbox bug: answer like a crashing Plex and keep the trace for the test
+            sandbox.server_errors.append(traceback.format_exc())
+            reply = error(500)
+        return reply
 
     def _reply(self, reply: Reply) -> None:
         if reply.node is not None:
@@ -135,14 +182,18 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self._send(reply.status, render.to_xml(reply.node), "text/xml;charset=utf-8")
         else:
-            self._send(reply.status, reply.body, reply.content_type)
+            self._send(reply.status, reply.body, reply.content_type, reply.headers)
 
-    def _send(self, status: int, body: bytes, content_type: str) -> None:
+    def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Plex-Protocol", "1.0")
         self.send_header("Cache-Control", "no-cache")
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
@@ -161,9 +212,10 @@ class PlexSandbox:
     """A Plex Media Server on 127.0.0.1. `sections`: list of (title, location, agent)."""
 
     def __init__(self, token: str = "sandbox-token", sections: list[tuple[str, str, str]] | None = None,
-                 port: int = 0, clock: Clock = SYSTEM_CLOCK, friendly_name: str = "Stash2Plex Sandbox") -> None:
+                 port: int = 0, clock: Clock = SYSTEM_CLOCK, friendly_name: str = "Stash2Plex Sandbox",
+                 modes: Mapping[str, Any] | None = None) -> None:
         self.token = token
-        self.store = PlexStore(sections, clock)
+        self.store = PlexStore(sections, clock, parse_modes(dict(modes or {})))
         self._api = PlexApi(self.store, friendly_name)
         self._port = port
         self._httpd: _Server | None = None
@@ -174,7 +226,10 @@ class PlexSandbox:
         self._log_lock = threading.Lock()
         self._stopping = threading.Event()
         self._timers: list[threading.Timer] = []
+        self._background = Background(self.store, self._delay_s)
         self.server_errors: list[str] = []  # tracebacks of sandbox bugs (answered with 500)
+        self.rejected_lines: list[int] = []  # lengths of request lines answered with 414
+        self.idless_edits = 0  # section edits received without `id` (they may hit every item)
 
     # -- lifecycle --------------------------------------------------------------------------------
     def start(self) -> str:
@@ -200,6 +255,7 @@ class PlexSandbox:
         self._faults.cleared.set()
         for timer in self._timers:
             timer.cancel()
+        self._background.stop()
         self._unlisten()
 
     def __enter__(self) -> PlexSandbox:
@@ -285,6 +341,18 @@ class PlexSandbox:
     def faults_state(self) -> dict[str, Any]:
         return self._faults.as_dict()
 
+    @property
+    def modes(self) -> Modes:
+        return self.store.modes
+
+    def set_modes(self, **changes: Any) -> dict[str, Any]:
+        """Change behaviour switches (modes.py); the others keep their value. Returns all modes."""
+        self.store.modes = parse_modes(changes, base=self.store.modes)
+        return self.modes_state()
+
+    def modes_state(self) -> dict[str, Any]:
+        return self.store.modes.as_dict()
+
     # -- internals ----------------------------------------------------------------------------------
     def _back_up(self, faults: Faults) -> None:
         with self._faults_lock:
@@ -301,20 +369,12 @@ class PlexSandbox:
             self._log.append({"method": method, "path": path, "query": query, "time": time.time(),
                               "token_in_query": token_in_query})
 
-    def _start_scan(self, section_key: int, path: str | None) -> None:
-        delay = self._faults.scan_delay_ms / 1000.0
-        if delay <= 0:
-            self.store.scan(section_key, path)
-            return
-        with self.store.lock:
-            self.store.refreshing.add(section_key)
+    def _wait_while_frozen(self) -> None:
+        """Frozen: hold the request unread until the fault is cleared (or the server stops)."""
+        while self._faults.frozen and not self._stopping.is_set():
+            self._faults.cleared.wait(0.05)
 
-        def run() -> None:
-            self.store.scan(section_key, path)
-            with self.store.lock:
-                self.store.refreshing.discard(section_key)
-
-        timer = threading.Timer(delay, run)
-        timer.daemon = True
-        self._timers.append(timer)
-        timer.start()
+    def _delay_s(self) -> float:
+        """How long background activities wait: the scan_delay_ms fault while set, else the mode."""
+        fault = self._faults.scan_delay_ms
+        return (fault if fault > 0 else self.store.modes.scan_delay_ms) / 1000.0

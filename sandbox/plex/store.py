@@ -20,9 +20,11 @@ from sandbox.plex.model import (
     Item,
     Section,
     Tag,
+    TagInfo,
     title_from_file,
     under_path,
 )
+from sandbox.plex.modes import Modes
 
 SORT_KEYS = {
     "titleSort": lambda i: (i.title_sort().casefold(), i.rating_key),
@@ -46,8 +48,10 @@ class NotFoundError(KeyError):
 class PlexStore:
     """The whole sandbox library. Rating keys are ints inside, strings at the API edge."""
 
-    def __init__(self, sections: list[tuple[str, str, str]] | None = None, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(self, sections: list[tuple[str, str, str]] | None = None, clock: Clock = SYSTEM_CLOCK,
+                 modes: Modes | None = None) -> None:
         self.clock = clock
+        self.modes = modes or Modes()
         self.lock = threading.RLock()
         now = self.now()
         self.sections: dict[int, Section] = {}
@@ -59,7 +63,7 @@ class PlexStore:
         self.refreshing: set[int] = set()
         self.machine_id = uuid.uuid4().hex
         self._next_key = 1
-        self._tag_ids: dict[tuple[str, str], int] = {}
+        self._tags: dict[tuple[str, str], TagInfo] = {}
         self._next_tag = 100
         self._version = 0
         self._sorted: dict[tuple[int, str], tuple[int, list[Item]]] = {}
@@ -87,17 +91,22 @@ class PlexStore:
             except (KeyError, ValueError):
                 raise NotFoundError(f"no item {rating_key!r}") from None
 
-    def tag_id(self, kind: str, name: str) -> int:
+    def tag_info(self, kind: str, name: str) -> TagInfo:
+        """The shared tag row of (kind, name), created on first use (caller holds the lock)."""
         key = (kind, name.lower())
-        found = self._tag_ids.get(key)
+        found = self._tags.get(key)
         if found is None:
-            found = self._tag_ids[key] = self._next_tag
+            found = self._tags[key] = TagInfo(self._next_tag)
             self._next_tag += 1
         return found
 
+    def tag_id(self, kind: str, name: str) -> int:
+        return self.tag_info(kind, name).id
+
     def find_tag_id(self, kind: str, name: str) -> int | None:
         """Id of an existing tag, without creating one (filters must not invent tags)."""
-        return self._tag_ids.get((kind, name.lower()))
+        found = self._tags.get((kind, name.lower()))
+        return found.id if found else None
 
     def tag_choices(self, section_key: int, kind: str) -> list[tuple[int, str]]:
         """(id, name) of every `kind` tag used in the section, sorted by name like Plex."""
@@ -135,17 +144,21 @@ class PlexStore:
                     item.tags[kind] = [self._seed_tag(kind, n) for n in names]
                 item.locked.update(spec.get("locked") or ())
                 item.parts = [str(f) for f in spec.get("parts") or ()]
+                item.agent = dict(spec["agent"]) if spec.get("agent") else None
                 (self.items if spec.get("scanned", True) else self.pending)[rk] = item
                 keys.append(str(rk))
             self._changed()
         return keys
 
     def _seed_tag(self, kind: str, spec: str | Mapping[str, Any]) -> Tag:
-        """A tag given as a name or as {"tag", "role", "thumb"} (Role details)."""
+        """A tag given as a name or as {"tag", "role", "thumb"} (the thumb is the shared actor photo)."""
         if isinstance(spec, str):
-            return Tag(self.tag_id(kind, spec), spec)
+            return Tag(self.tag_info(kind, spec), spec)
         name = str(spec["tag"])
-        return Tag(self.tag_id(kind, name), name, spec.get("role"), spec.get("thumb"))
+        info = self.tag_info(kind, name)
+        if spec.get("thumb"):
+            info.thumb = str(spec["thumb"])
+        return Tag(info, name, spec.get("role"))
 
     def remove_item(self, rating_key: int | str) -> None:
         with self.lock:
@@ -203,22 +216,32 @@ class PlexStore:
         return items
 
     def items_by_keys(self, keys: list[int]) -> list[Item]:
+        """All of them, or 404 for the lot when one is unknown (mode multi_fetch_missing="skip":
+        the known ones only)."""
         with self.lock:
+            if self.modes.multi_fetch_missing == "skip":
+                return [self.items[k] for k in keys if k in self.items]
             return [self.item(k) for k in keys]
 
     # -- writes through the Plex API --------------------------------------------------------------
-    def edit(self, section_key: int, plan: EditPlan) -> None:
-        """Apply one PUT to every id in it, all or nothing."""
+    def edit(self, section_key: int, plan: EditPlan, libtype: str | None = "1") -> int:
+        """Apply one PUT to every id in it, all or nothing; returns the number of items edited.
+        Without ids (only let through in mode idless_edit="all") it edits every item of the type
+        in the section: movies for type 1, nothing for types the sandbox does not model."""
         with self.lock:
             section = self.section(section_key)
-            items = [self.item(rk) for rk in plan.ids]
+            if plan.ids:
+                items = [self.item(rk) for rk in plan.ids]
+            else:
+                items = [i for i in self.items.values() if i.section is section] if libtype in (None, "", "1") else []
             if any(i.section is not section for i in items):
                 raise EditError("item is not in this section")
             now = self.now()
             for item in items:
-                apply_edit(item, plan, self.tag_id)
+                apply_edit(item, plan, self.tag_info, self.modes.tag_edit_mode)
                 item.bump(now)
             self._changed()
+            return len(items)
 
     def set_image(self, rating_key: int | str, kind: str, data: bytes | None, url: str | None) -> str | None:
         """Store an uploaded poster/art (kind "posters" or "arts"); locks the thumb/art field like Plex."""
@@ -247,12 +270,25 @@ class PlexStore:
         return sha
 
     def rate(self, rating_key: int | str, rating: float) -> None:
-        """User rating lives in per-user settings in Plex, so it does not bump updatedAt."""
+        """User rating lives in per-user settings in Plex: updatedAt stays (mode rating_bumps_updated_at)."""
         with self.lock:
             item = self.item(rating_key)
             item.user_rating = None if rating < 0 else rating
             item.last_rated_at = None if rating < 0 else self.now()
+            if self.modes.rating_bumps_updated_at:
+                item.bump(self.now())
             self._changed()
+
+    def agent_refresh(self, rating_key: int | str) -> None:
+        """`PUT /library/metadata/{rk}/refresh`: the agent rewrites what is not locked. Its metadata
+        is the item's `agent` spec ({"fields", "tags"}), by default the file name as the title."""
+        with self.lock:
+            item = self.items.get(int(rating_key))
+            if item is None:  # removed before the refresh ran
+                return
+            agent = item.agent or {"fields": {"title": title_from_file(item.file)}}
+            self.edit_as_user(rating_key, fields=agent.get("fields"), set_tags=agent.get("tags"),
+                              respect_locks=True)
 
     # -- a user or an agent changing things inside Plex --------------------------------------------
     def edit_as_user(self, rating_key: int | str, fields: Mapping[str, Any] | None = None,
@@ -273,12 +309,12 @@ class PlexStore:
                         item.fields[name] = value
             for kind, names in (set_tags or {}).items():
                 if allowed(kind):
-                    item.tags[kind] = [Tag(self.tag_id(kind, n), n) for n in names]
+                    item.tags[kind] = [Tag(self.tag_info(kind, n), n) for n in names]
             for kind, names in (add_tags or {}).items():
                 if allowed(kind):
                     have = {t.name.lower() for t in item.tags.get(kind, ())}
                     item.tags.setdefault(kind, []).extend(
-                        Tag(self.tag_id(kind, n), n) for n in names if n.lower() not in have)
+                        Tag(self.tag_info(kind, n), n) for n in names if n.lower() not in have)
             for kind, names in (remove_tags or {}).items():
                 if allowed(kind):
                     drop = {n.lower() for n in names}

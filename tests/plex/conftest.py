@@ -12,6 +12,7 @@ from core.settings import Settings, load_settings
 from plex.client import connect
 from plex.index import PathIndex
 from sandbox.plex import PlexSandbox
+from sandbox.plex.modes import ALTERNATIVES
 from sync_queue.db import open_db
 from sync_queue.state import SyncRecord
 
@@ -19,10 +20,20 @@ TOKEN = "sandbox-token-0123456789"
 OTHER = "Other Videos"
 
 
-@pytest.fixture
-def plex() -> Iterator[PlexSandbox]:
-    with PlexSandbox(token=TOKEN) as sandbox:
+READINGS: dict[str, dict[str, Any]] = {"replace-defaults": {}, "add-alternatives": dict(ALTERNATIVES)}
+"""Every sandbox test here runs twice: under the sandbox's default reading of each behaviour real
+Plex leaves unknown (indexed tag lists replace, id-less edits hit every item, …) and under the
+other reading of all of them at once (tag lists add, unknown keys refused, full listing tags,
+/identity needs the token, a bad value is a 500, …): the plugin must be right either way."""
+
+
+@pytest.fixture(params=list(READINGS))
+def plex(request: pytest.FixtureRequest) -> Iterator[PlexSandbox]:
+    with PlexSandbox(token=TOKEN, modes=READINGS[request.param]) as sandbox:
         yield sandbox
+        assert sandbox.server_errors == [], sandbox.server_errors[0]
+        assert sandbox.rejected_lines == [], "a request line over the proxy limit was sent"
+        assert sandbox.idless_edits == 0, "an edit without an item id was sent"
 
 
 @pytest.fixture

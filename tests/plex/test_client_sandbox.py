@@ -104,3 +104,18 @@ def test_classify_plain_values() -> None:
     assert isinstance(classify(ValueError("odd")), Permanent)
     err = Transient("kept")
     assert classify(err) is err
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_from_plex_reaches_the_worker(plex: PlexSandbox, server: Any, status: int) -> None:
+    """A rate-limiting proxy (429) or a restarting Plex behind one (503) names its wait: the
+    classified error carries it for the circuit breaker, and no job is blamed (Unavailable)."""
+    rk = plex.add_item(OTHER, "/media/other/a.mp4")
+    plex.set_faults(error_status=status, retry_after_s=42)
+    with pytest.raises(Unavailable) as err:
+        fetch_item(server, rk)
+    assert err.value.retry_after == 42.0 and str(status) in str(err.value)
+    plex.set_faults(error_status=status)
+    with pytest.raises(Unavailable) as plain:
+        fetch_item(server, rk)
+    assert plain.value.retry_after is None

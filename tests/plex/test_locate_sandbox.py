@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import time
 from typing import Any
 
 import pytest
@@ -58,7 +59,9 @@ def test_windows_style_mapping(plex: PlexSandbox, make_settings: Any, index: Pat
     assert loc.rating_key == rk
 
 
-def test_duplicate_basenames(plex: PlexSandbox, make_settings: Any, index: PathIndex) -> None:
+def test_duplicate_basenames(plex: PlexSandbox, make_settings: Any, index: PathIndex,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(locate_mod, "_HINTED", set())  # the hint is logged once per process
     a = plex.add_item(OTHER, "/media/other/a/x.mp4")
     b = plex.add_item(OTHER, "/media/other/b/x.mp4")
     mapped = make_settings()
@@ -154,7 +157,7 @@ def test_miss_refreshes_then_rebuilds_when_stale(plex: PlexSandbox, settings: Se
 def test_scan_folder_then_found(plex: PlexSandbox, server: Any, settings: Settings, index: PathIndex) -> None:
     from plex.scan import scan_folder, section_for_path
 
-    plex.add_item(OTHER, "/media/other/new/scene1.mp4", scanned=False)
+    pending = plex.add_item(OTHER, "/media/other/new/scene1.mp4", scanned=False)
     sections = sections_for(server, settings)
     assert section_for_path(sections, "/media/movies/x.mp4").title == "Movies"
     with pytest.raises(NotInPlex):
@@ -162,6 +165,9 @@ def test_scan_folder_then_found(plex: PlexSandbox, server: Any, settings: Settin
     plex.clear_requests()
     assert scan_folder(server, sections, "/media/other/new/scene1.mp4").title == OTHER
     assert plex.requests()[0]["query"]["path"] == "/media/other/new"
+    deadline = time.monotonic() + 5  # Plex scans in the background: the request returned first
+    while not plex.item_state(pending)["scanned"] and time.monotonic() < deadline:
+        time.sleep(0.02)
     index.refresh(server, sections)
     assert locate(server, index, scene(**files("/stash/media/new/scene1.mp4")), None, settings)
     with pytest.raises(NotInPlex, match="outside every configured"):

@@ -7,14 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from plexapi.exceptions import BadRequest
 
 from core.errors import Permanent
 from core.settings import Settings
 from plex.desired import desired_state
 from plex.sync import sync_scene
 from plex.text import MAX_SUMMARY_URL_BYTES, fit_url_bytes, url_bytes
-from plex.writer import MAX_EDIT_URL_BYTES, edit_queries, edit_query
+from plex.writer import MAX_EDIT_URL_BYTES, Location, edit_queries, edit_query, push
 from sandbox.plex import PlexSandbox
+from sandbox.plex.modes import PROXY_LINE_LIMIT
 from tests.plex.conftest import OTHER, Images, record_from
 from tests.plex.scenes import scene
 
@@ -58,6 +60,59 @@ def test_a_long_edit_is_split_keeping_each_field_and_tag_list_whole() -> None:
     assert len(with_genres) == 1 and "genre.locked=1" in with_genres[0] and "genre[].tag.tag-=Old" in with_genres[0]
     assert sum(u.count("summary.locked=1") for u in urls) == 1
     assert edit_queries("2", "7", {"title.value": "T"}) == [edit_query("2", "7", {"title.value": "T"})]
+
+
+class _NoRatingKey:
+    """The real client, except that item answers lose their ratingKey (a broken proxy or a future
+    Plex): what the writer would then put in `id` is nothing."""
+
+    def __init__(self, server: Any) -> None:
+        self._server = server
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._server, name)
+
+    def query(self, path: str, *args: Any, **kwargs: Any) -> Any:
+        root = self._server.query(path, *args, **kwargs)
+        for video in root.iter("Video") if root is not None else ():
+            video.attrib.pop("ratingKey", None)
+        return root
+
+
+def test_the_writer_never_sends_an_edit_without_an_item_id(plex: PlexSandbox, server: Any, index: Any,
+                                                           settings: Settings, images: Images) -> None:
+    """Under the reading where an id-less edit hits every item of the section (the sandbox default),
+    a push whose item id went missing is refused before anything is sent."""
+    keys = [plex.add_item(OTHER, f"/media/other/site/scene{i}.mp4") for i in (1, 2, 3)]
+    before = [plex.item_state(k) for k in keys]
+    sc = scene()
+    desired = desired_state(sc, settings)
+    assert desired is not None
+    location = Location(section_id="2", rating_key=keys[0], plex_file="/media/other/site/scene1.mp4")
+    plex.clear_requests()
+    with pytest.raises(Permanent, match="without a valid item id"):
+        push(_NoRatingKey(server), location, desired, None, settings, images)
+    assert [r["method"] for r in plex.requests()] == ["GET"] and plex.idless_edits == 0
+    assert [plex.item_state(k) for k in keys] == before
+
+
+def test_a_15000_character_summary_fits_the_proxy_limit(plex: PlexSandbox, server: Any, index: Any,
+                                                         settings: Settings, images: Images) -> None:
+    """The sandbox stands behind an 8,190-byte request line like nginx/Apache: the whole summary in
+    one edit (what plexapi's editSummary would send) is refused with 414, the plugin's push lands."""
+    assert plex.modes.request_line_limit == PROXY_LINE_LIMIT == 8_190
+    rk = plex.add_item(OTHER, "/media/other/site/scene1.mp4")
+    text = JAPANESE[:15_000]
+    with pytest.raises(BadRequest, match="414"):
+        server.fetchItem(int(rk)).editSummary(text)
+    assert len(plex.rejected_lines) == 1 and plex.rejected_lines[0] > 100_000
+    plex.rejected_lines.clear()
+    sc = scene(details=text)
+    desired = desired_state(sc, settings)
+    assert desired is not None
+    sync_scene(server, index, sc, desired, None, settings, images)
+    assert plex.rejected_lines == [] and plex.item_state(rk)["fields"]["summary"] == desired.fields["summary"]
+    assert text.startswith(desired.fields["summary"][:-1].rstrip())
 
 
 def test_a_15000_character_japanese_summary_reaches_plex(plex: PlexSandbox, server: Any, index: Any,

@@ -174,3 +174,14 @@ def test_file_moved_to_other_item_is_reresolved(plex: PlexSandbox, server: Any, 
     loc, _ = sync_scene(server, index, sc, d, rec, settings, images)
     assert loc.rating_key == new_rk and plex.item_state(new_rk)["fields"]["title"] == "Moved"
     assert index.files(old_rk) == ["/media/other/site/renamed.mp4"]
+
+
+def test_odd_stash_values_never_make_an_edit_plex_cannot_parse(plex: PlexSandbox, server: Any, index: Any,
+                                                               settings: Settings, images: Images) -> None:
+    """A value Plex cannot parse may be a 400 or a 500 (which the plugin would take for an outage);
+    under both readings (plex fixture) odd Stash dates and ratings still land as a clean edit."""
+    rk = plex.add_item(OTHER, "/media/other/site/scene1.mp4")
+    for date in ("2021-02-30", "sometime", "0000-00-00", "2021", ""):
+        _sync(plex, server, index, settings, images, scene(date=date, rating100=101), None)  # raises on 400/500
+        stored = plex.item_state(rk)["fields"].get("originallyAvailableAt")
+        assert stored is None or len(str(stored)) == 10, (date, stored)

@@ -88,6 +88,7 @@ def test_plex_errors_unknown_paths_and_json(sandbox):
     missing = requests.get(sandbox.url + "/library/metadata/99999", headers=auth, timeout=5)
     assert missing.status_code == 404 and "<h1>404 Not Found</h1>" in missing.text
     assert requests.get(sandbox.url + "/no/such/thing", headers=auth, timeout=5).status_code == 404
+    sandbox.set_modes(idless_edit="reject")  # the default reading applies an id-less edit to every item
     bad = requests.put(sandbox.url + "/library/sections/1/all?type=1&title.value=x", headers=auth, timeout=5)
     assert bad.status_code == 400
     js = requests.get(sandbox.url + "/library/sections", headers={**auth, "Accept": "application/json"}, timeout=5)
@@ -113,6 +114,24 @@ def test_cli_prints_url_and_serves_sections(tmp_path):
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
     assert proc.returncode == 0
+
+
+def test_cli_modes(tmp_path):
+    env = {**os.environ, "STASH2PLEX_DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "sandbox.plex", "--port", "0", "--mode", "tag_edit_mode=add",
+                             "--mode", "rating_bumps_updated_at=true", "--mode", "request_line_limit=65536"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().strip()
+        modes = requests.get(url + "/_sandbox/modes", timeout=5).json()
+        assert (modes["tag_edit_mode"], modes["rating_bumps_updated_at"], modes["request_line_limit"]) == (
+            "add", True, 65536)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+    bad = subprocess.run([sys.executable, "-m", "sandbox.plex", "--port", "0", "--mode", "tag_edit_mode=merge"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 2 and "tag_edit_mode" in bad.stderr
 
 
 def test_add_items_fast_path_scales(tmp_path):

@@ -7,20 +7,23 @@ from urllib.parse import parse_qsl, quote
 import pytest
 from plexapi.utils import joinArgs
 
-from sandbox.plex.edits import EditError, apply_edit, parse_edit
-from sandbox.plex.model import Item, Section, Tag, title_from_file, under_path
+from sandbox.plex.edits import BadValueError, EditError, apply_edit, parse_edit
+from sandbox.plex.model import Item, Section, Tag, TagInfo, title_from_file, under_path
 
 SECTION = Section(1, "Movies", "/m", "tv.plex.agents.none")
 
 
 class Ids:
-    """Tag id source shared by the items of one test, like the store's."""
+    """Shared tag rows (id, actor photo) of the items of one test, like the store's."""
 
     def __init__(self) -> None:
-        self.ids: dict[tuple[str, str], int] = {}
+        self.ids: dict[tuple[str, str], TagInfo] = {}
 
-    def __call__(self, kind: str, name: str) -> int:
-        return self.ids.setdefault((kind, name.lower()), 100 + len(self.ids))
+    def __call__(self, kind: str, name: str) -> TagInfo:
+        key = (kind, name.lower())
+        if key not in self.ids:
+            self.ids[key] = TagInfo(100 + len(self.ids))
+        return self.ids[key]
 
 
 def item(**tags: list[str]) -> Item:
@@ -111,3 +114,35 @@ def test_path_helpers():
     assert title_from_file("C:\\v\\clip.mp4") == "clip"
     assert under_path("/media/a/x.mp4", "/media/a") and under_path("/media/a/x.mp4", "/media/a/")
     assert not under_path("/media/ab/x.mp4", "/media/a")
+
+
+def test_add_mode_appends_updates_in_place_and_removal_still_removes():
+    it = item(genre=["Old", "Keep"])
+    ids = Ids()
+    apply_edit(it, parse_edit(wire({"id": 7, "genre[0].tag.tag": "New", "genre[1].tag.tag": "keep"})), ids, "add")
+    assert it.tag_names("genre") == ["Old", "Keep", "New"]
+    apply_edit(it, parse_edit(wire({"id": 7, "genre[].tag.tag-": "Old,New", "genre[0].tag.tag": "Keep"})), ids, "add")
+    assert it.tag_names("genre") == ["Keep"]
+
+
+def test_actor_photo_lives_on_the_shared_tag_and_the_role_on_the_item():
+    ids = Ids()
+    a, b = item(), item()
+    apply_edit(a, parse_edit(wire({"id": 7, "actor[0].tag.tag": "Jane", "actor[0].tagging.text": "Hero"})), ids)
+    apply_edit(b, parse_edit(wire({"id": 7, "actor[0].tag.tag": "jane", "actor[0].tagging.text": "Villain",
+                                   "actor[0].tag.thumb": "http://x/j.jpg"})), ids)
+    assert a.tags["actor"][0].thumb == b.tags["actor"][0].thumb == "http://x/j.jpg"
+    assert (a.tags["actor"][0].role, b.tags["actor"][0].role) == ("Hero", "Villain")
+    apply_edit(a, parse_edit(wire({"id": 7, "actor[0].tag.tag": "Jane"})), ids)  # neither given: both kept
+    assert (a.tags["actor"][0].role, b.tags["actor"][0].thumb) == ("Hero", "http://x/j.jpg")
+    apply_edit(a, parse_edit(wire({"id": 7, "actor[0].tag.tag": "Jane", "actor[0].tag.thumb": ""})), ids)
+    assert b.tags["actor"][0].thumb is None  # an empty thumb clears the photo for everyone
+
+
+def test_parse_options_for_idless_edits_unknown_keys_and_bad_values():
+    assert parse_edit(wire({"type": 1, "title.value": "all"}), require_id=False).ids == []
+    with pytest.raises(EditError, match="unknown edit keys"):
+        parse_edit(wire({"id": 7, "bogus.value": "x"}), strict=True)
+    with pytest.raises(BadValueError):
+        parse_edit(wire({"id": 7, "year.value": "soon"}))
+    assert isinstance(Tag(3, "x").info, TagInfo) and Tag(3, "x").id == 3

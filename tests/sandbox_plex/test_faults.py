@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 import pytest
@@ -163,3 +164,42 @@ def test_down_seconds_via_admin_api(sandbox):
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.get(sandbox.url + "/identity", timeout=5)
     assert _wait_for(lambda: _listening(sandbox))
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_rate_limit_and_unavailable_carry_retry_after(sandbox, status):
+    sandbox.set_faults(error_status=status, retry_after_s=30)
+    resp = requests.get(sandbox.url + "/library/sections", headers={"X-Plex-Token": sandbox.token}, timeout=5)
+    assert resp.status_code == status and resp.headers["Retry-After"] == "30"
+    assert resp.text.startswith("<html>") and str(status) in resp.text
+    sandbox.set_faults(error_status=status)
+    plain = requests.get(sandbox.url + "/library/sections", headers={"X-Plex-Token": sandbox.token}, timeout=5)
+    assert plain.status_code == status and "Retry-After" not in plain.headers
+
+
+def test_drop_after_apply_on_an_upload_lands_the_poster_then_resets(sandbox, plex):
+    rk = sandbox.add_item("Other Videos", "/media/other/p.mp4")
+    movie = plex.fetchItem(int(rk))
+    sandbox.set_faults(drop_after_apply=True)
+    picture = b"\xff\xd8\xff" + b"poster" * 10
+    with pytest.raises(requests.exceptions.ConnectionError):
+        movie.uploadPoster(filepath=picture)
+    assert sandbox.item_state(rk)["poster"] == hashlib.sha1(picture).hexdigest()
+
+
+def test_frozen_accepts_reads_nothing_and_resumes_like_sigcont(sandbox, plex):
+    rk = sandbox.add_item("Movies", "/media/movies/x.mkv")
+    movie = plex.fetchItem(int(rk))
+    sandbox.clear_requests()
+    sandbox.set_faults(frozen=True)
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        plex.query("/library/sections", timeout=0.2)
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        plex.query(f"/library/sections/1/all?type=1&id={rk}&title.value=Late", method=plex._session.put,
+                   timeout=0.2)
+    assert sandbox.requests() == [] and sandbox.item_state(rk)["fields"]["title"] == "x"
+    admin = requests.get(sandbox.url + "/_sandbox/faults", timeout=5)  # the admin API still answers
+    assert admin.ok and admin.json()["frozen"] is True
+    sandbox.clear_faults()
+    assert _wait_for(lambda: sandbox.item_state(rk)["fields"]["title"] == "Late")  # the held write lands
+    assert movie.reload().title == "Late"

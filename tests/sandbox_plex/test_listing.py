@@ -72,8 +72,9 @@ def test_paging_edges(sandbox, plex, world):
 
 
 def test_other_types_are_empty(sandbox, world):
-    resp = requests.get(sandbox.url + "/library/sections/1/all", params={"type": 18},
-                        headers={"X-Plex-Token": sandbox.token}, timeout=5)
+    resp = requests.get(sandbox.url + "/library/sections/1/all", params={"type": 18},  # paged, like plexapi
+                        headers={"X-Plex-Token": sandbox.token, "X-Plex-Container-Start": "0",
+                                 "X-Plex-Container-Size": "100"}, timeout=5)
     assert 'totalSize="0"' in resp.text and "<Video" not in resp.text
 
 
@@ -96,3 +97,32 @@ def test_filter_predicates_directly():
     for bad in ([("genre>>", "1")], [("nope", "1")], [("year", "abc")], [("studio>>", "a")]):
         with pytest.raises(FilterError):
             ok(bad)
+
+
+def test_total_size_and_offset_only_when_paged(sandbox, plex, world):
+    url, auth = sandbox.url + "/library/sections/1/all", {"X-Plex-Token": sandbox.token}
+    unpaged = requests.get(url, params={"type": 1}, headers=auth, timeout=5).text
+    assert "totalSize=" not in unpaged and "offset=" not in unpaged and 'size="3"' in unpaged
+    paged = requests.get(url, params={"type": 1}, timeout=5,
+                         headers={**auth, "X-Plex-Container-Start": "1", "X-Plex-Container-Size": "1"}).text
+    assert 'totalSize="3"' in paged and 'offset="1"' in paged and 'size="1"' in paged
+    by_query = requests.get(url, params={"type": 1, "X-Plex-Container-Start": 0, "X-Plex-Container-Size": 2},
+                            headers=auth, timeout=5).text
+    assert 'totalSize="3"' in by_query
+    # plexapi always sends the paging headers, so it still pages through everything.
+    assert _titles(plex.library.section("Movies").all(container_size=1)) == ["Alpha", "Bravo", "Charlie"]
+
+
+@pytest.mark.parametrize("mode", ["names", "full"])
+def test_listing_tags_name_only_or_full(sandbox, plex, mode):
+    sandbox.set_modes(listing_tags=mode)
+    sandbox.add_item("Movies", "/media/movies/a.mkv", tags={
+        "genre": ["Drama"], "actor": [{"tag": "Jane", "role": "Hero", "thumb": "http://x/j.jpg"}]})
+    text = requests.get(sandbox.url + "/library/sections/1/all", params={"type": 1},
+                        headers={"X-Plex-Token": sandbox.token}, timeout=5).text
+    if mode == "names":
+        assert '<Genre tag="Drama" />' in text and "filter=" not in text
+    else:
+        assert 'filter="genre=' in text and 'role="Hero"' in text and 'thumb="http://x/j.jpg"' in text
+    [movie] = plex.library.section("Movies").all()
+    assert [g.tag for g in movie.genres] == ["Drama"] and [r.tag for r in movie.roles] == ["Jane"]

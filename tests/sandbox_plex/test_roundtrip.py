@@ -11,6 +11,8 @@ from plexapi.server import PlexServer
 
 from sandbox.plex import PlexSandbox
 
+DONOR = b"\x89PNG\r\n\x1a\ndonor-image"
+
 
 def test_connect_identity_and_sections(sandbox: PlexSandbox, plex: PlexServer):
     assert plex.machineIdentifier and plex.version and plex.friendlyName
@@ -102,7 +104,7 @@ def test_updated_at_bumps_on_every_change(sandbox, plex):
     seen.append(sandbox.item_state(rk)["updatedAt"])
     movie.editTitle("two")
     seen.append(sandbox.item_state(rk)["updatedAt"])
-    movie.uploadPoster(filepath=b"\x89PNG fake")
+    movie.uploadPoster(filepath=b"\x89PNG\r\n\x1a\n fake")
     seen.append(sandbox.item_state(rk)["updatedAt"])
     assert seen == sorted(set(seen))
     movie.reload()
@@ -140,7 +142,7 @@ def test_multi_item_edit(sandbox, plex):
 def test_posters_arts_and_rating(sandbox, plex):
     rk = sandbox.add_item("Other Videos", "/media/other/p.mp4")
     movie = plex.fetchItem(int(rk))
-    poster, art = b"\xff\xd8poster-bytes", b"\xff\xd8art-bytes"
+    poster, art = b"\xff\xd8\xffposter-bytes", b"\xff\xd8\xffart-bytes"
     movie.uploadPoster(filepath=poster)
     movie.uploadArt(filepath=art)
     movie.rate(8.0)
@@ -158,14 +160,15 @@ def test_posters_arts_and_rating(sandbox, plex):
 def test_poster_by_url_is_fetched_by_the_server(sandbox, plex):
     rk = sandbox.add_item("Other Videos", "/media/other/p.mp4")
     donor = sandbox.add_item("Other Videos", "/media/other/donor.mp4")
-    plex.fetchItem(int(donor)).uploadPoster(filepath=b"donor-image")
+    plex.fetchItem(int(donor)).uploadPoster(filepath=DONOR)
     url = f"{sandbox.url}/library/metadata/{donor}/thumb/1?X-Plex-Token={sandbox.token}"
     plex.fetchItem(int(rk)).uploadPoster(url=url)
     state = sandbox.item_state(rk)
-    assert state["poster"] == hashlib.sha1(b"donor-image").hexdigest() and state["posterUrl"] == url
+    assert state["poster"] == hashlib.sha1(DONOR).hexdigest() and state["posterUrl"] == url
 
 
 def test_scan_adds_pending_files_under_path_only(sandbox, plex):
+    sandbox.set_modes(scan_delay_ms=0)  # scans land before the answer: this test is about what they find
     on_disk = [sandbox.add_item("Other Videos", f"/media/other/{d}/f.mp4", scanned=False) for d in ("new", "later")]
     section = plex.library.section("Other Videos")
     assert section.all() == []
