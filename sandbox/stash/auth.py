@@ -84,6 +84,10 @@ class ServerState:
             return None
         return found
 
+    def session_valid(self, value: str | None) -> bool:
+        """Whether a cookie value is a live session (with or without a user)."""
+        return self.session(value) is not None
+
     def issue_session(self, user: bool = True, visited: Visited = ()) -> str:
         """A new cookie value valid from now (login, a plugin's cookie, or a refresh)."""
         value = secrets.token_urlsafe(24)
