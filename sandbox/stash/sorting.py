@@ -14,6 +14,7 @@ import math
 import random
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from sandbox.stash.world import Scene, World, fingerprints
@@ -45,6 +46,7 @@ class SortError(ValueError):
     """A sort Stash refuses (`invalid sort: X`, `invalid random seed: X`)."""
 
 
+@lru_cache(maxsize=65536)
 def natural_key(text: str) -> tuple[tuple[int, Any, int], ...]:
     """COLLATE NATURAL_CI: case-folded, digit runs compared as numbers ("ep2" < "ep10")."""
     parts = _CHUNKS.split(text.casefold())

@@ -237,3 +237,17 @@ def test_scan_then_generate_changes_cover_bytes_and_the_url(fresh: StashSandbox,
     assert moved is not None and fresh.hook_events()[-1]["input"] is None
     assert scene(fresh, str(new.id))["files"][0]["path"] == "/stash/media/moved/Fresh.mp4"
     assert scene(fresh, str(new.id))["updated_at"] == restored["updated_at"]  # a rename does not bump
+
+
+def test_performer_and_studio_hooks_carry_the_full_struct(fresh: StashSandbox) -> None:
+    """PerformerUpdateInput / StudioUpdateInput are hand-written pkg/models structs: every field,
+    unset ones null; custom_fields is a struct of its own."""
+    from sandbox.stash import hookshape
+
+    fresh.graphql(d.PERFORMER_UPDATE, {"input": {"id": "1", "name": "P"}})
+    fresh.graphql(d.STUDIO_UPDATE, {"input": {"id": "1", "name": "S"}})
+    performer, studio = fresh.hook_events(clear=True)
+    assert tuple(performer["input"]) == hookshape.PERFORMER_UPDATE and performer["input"]["name"] == "P"
+    assert performer["input"]["custom_fields"] == {"full": None, "partial": None, "remove": None}
+    assert tuple(studio["input"]) == hookshape.STUDIO_UPDATE and studio["input"]["tag_ids"] is None
+    assert performer["inputFields"] == ["id", "name"] and studio["inputFields"] == ["id", "name"]

@@ -189,3 +189,15 @@ def test_a_running_plugin_task_is_a_job(fresh: StashSandbox) -> None:
         job.progress = 0.5
         assert data(fresh.graphql(d.JOB_QUEUE))["jobQueue"][0]["progress"] == 0.5
     assert data(fresh.graphql(d.JOB_QUEUE))["jobQueue"] is None
+
+
+def test_path_criterion_holds_for_any_one_file(box: StashSandbox) -> None:
+    """pathCriterionHandler joins the files: a two-file scene whose second file matches ".ALT."
+    still passes EXCLUDES through its first file's row."""
+    world = box.data
+    multi = {s.id for s in world.scenes.values() if len(s.file_ids) > 1}
+
+    def ids(mod: str) -> set[int]:
+        return {int(s["id"]) for s in find(box, filter={"per_page": -1},
+                                           scene_filter={"path": {"value": ".ALT.", "modifier": mod}})["scenes"]}
+    assert ids("INCLUDES") == multi and multi <= ids("EXCLUDES") and len(ids("EXCLUDES")) == len(world.scenes)
