@@ -1,4 +1,5 @@
-"""`python -m sandbox.stash --port P --scenes N --seed S [--path-prefix ...] [--api-key K]`: run until killed."""
+"""`python -m sandbox.stash --port P --scenes N --seed S [--path-prefix ...] [--api-key K] [--tls]
+[--external-host URL]`: run until killed."""
 
 from __future__ import annotations
 
@@ -18,11 +19,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--path-prefix", default="/stash/media")
     parser.add_argument("--api-key", default=None)
     parser.add_argument("--utc-offset", default="+01:00")
+    parser.add_argument("--tls", action="store_true", help="HTTPS with a self-signed certificate for stash.test")
+    parser.add_argument("--external-host", default=None, help="Stash's external_host setting (image URLs)")
     args = parser.parse_args(argv)
     box = StashSandbox(scenes=args.scenes, seed=args.seed, path_prefix=args.path_prefix, api_key=args.api_key,
-                       utc_offset=args.utc_offset, port=args.port, host=args.host)
+                       utc_offset=args.utc_offset, port=args.port, host=args.host, tls=args.tls,
+                       external_host=args.external_host)
     url = box.start()
     print(url, flush=True)
+    if box.certificate is not None:
+        print(f"certificate: {box.certificate.cert} (for {box.certificate.hostname})", file=sys.stderr, flush=True)
     if box.state.session_cookie:
         print(f"session cookie: {box.state.session_cookie}", file=sys.stderr, flush=True)
     try:

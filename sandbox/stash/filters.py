@@ -7,11 +7,11 @@ Each function mirrors the SQL Stash builds in pkg/sqlite (criterion handlers).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sandbox.stash.world import Scene, World, rfc3339
+from sandbox.stash import sorting, textmatch
+from sandbox.stash.world import Scene, World, fingerprints, rfc3339
 
 Pred = Callable[[Any], bool]
 
@@ -21,29 +21,11 @@ class FilterError(ValueError):
 
 
 def string_pred(get: Callable[[Any], str | None], crit: dict[str, Any]) -> Pred:
-    """StringCriterionInput: Stash uses LIKE (ASCII case-insensitive) for EQUALS/INCLUDES."""
-    mod, value = crit["modifier"], crit["value"]
-    low = value.lower()
-    if mod == "EQUALS":
-        return lambda o: (get(o) or "").lower() == low
-    if mod == "NOT_EQUALS":
-        return lambda o: (get(o) or "").lower() != low
-    if mod == "INCLUDES":
-        return lambda o: low in (get(o) or "").lower()
-    if mod == "EXCLUDES":
-        return lambda o: low not in (get(o) or "").lower()
-    if mod in ("MATCHES_REGEX", "NOT_MATCHES_REGEX"):
-        try:
-            rx = re.compile(value)
-        except re.error as exc:
-            raise FilterError(f"invalid regex: {exc}") from exc
-        hit = mod == "MATCHES_REGEX"
-        return lambda o: (rx.search(get(o) or "") is not None) == hit
-    if mod == "IS_NULL":
-        return lambda o: not get(o)
-    if mod == "NOT_NULL":
-        return lambda o: bool(get(o))
-    raise FilterError(f"unsupported string modifier {mod}")
+    """StringCriterionInput, matched word by word like Stash (sandbox.stash.textmatch)."""
+    try:
+        return textmatch.string_pred(get, crit)
+    except ValueError as exc:
+        raise FilterError(str(exc)) from exc
 
 
 def int_pred(get: Callable[[Any], int | None], crit: dict[str, Any]) -> Pred:
@@ -145,7 +127,7 @@ def scene_pred(f: dict[str, Any] | None, world: World) -> Pred:
         if key in string_fields:
             preds.append(string_pred(lambda s, a=string_fields[key]: getattr(s, a), crit))
         elif key == "path":
-            preds.append(_any_path(string_pred(lambda p: p, crit), files, crit["modifier"]))
+            preds.append(_path_pred(crit, files))
         elif key == "id":
             preds.append(int_pred(lambda s: s.id, crit))
         elif key == "rating100":
@@ -207,10 +189,11 @@ def _attr_getter(name: str) -> Callable[[Any], Any]:
     return get
 
 
-def _any_path(p: Pred, files: dict, modifier: str) -> Pred:
-    if modifier in ("EXCLUDES", "NOT_EQUALS", "NOT_MATCHES_REGEX", "IS_NULL"):
-        return lambda s: all(p(files[f].path) for f in s.file_ids if f in files)
-    return lambda s: any(p(files[f].path) for f in s.file_ids if f in files)
+def _path_pred(crit: dict[str, Any], files: dict) -> Pred:
+    try:
+        return textmatch.path_pred(lambda s: [files[f].path for f in s.file_ids if f in files], crit)
+    except ValueError as exc:
+        raise FilterError(str(exc)) from exc
 
 
 def _stash_id_pred(crit: dict[str, Any]) -> Pred:
@@ -289,58 +272,62 @@ def named_pred(f: dict[str, Any] | None, world: World) -> Pred:
     return _combine(preds, sub_and, sub_or, sub_not)
 
 
-def _sort_key(sort: str, world: World) -> Callable[[Any], Any]:
+def scene_rows(world: World) -> Callable[[Scene], list[list[str | None]]]:
+    """The rows `q` is tested on: one per (file, fingerprint) of the scene (LEFT JOINs: one row of
+    NULLs without files), columns title, details, file path, fingerprint — and marker title,
+    always NULL here (the sandbox has no markers). Empty text is NULL, as Stash stores it."""
     files = world.files
 
-    def basename(s: Scene) -> str:
-        return files[s.file_ids[0]].basename if s.file_ids and s.file_ids[0] in files else ""
-
-    keys: dict[str, Callable[[Any], Any]] = {
-        "id": lambda o: o.id,
-        "title": lambda o: ((getattr(o, "title", None) or basename(o)).casefold(), o.id),
-        "name": lambda o: (o.name.casefold(), o.id),
-        "date": lambda o: (o.date or "", o.id),
-        "rating": lambda o: (o.rating100 if o.rating100 is not None else -1, o.id),
-        "rating100": lambda o: (o.rating100 if o.rating100 is not None else -1, o.id),
-        "created_at": lambda o: (o.created_at, o.id),
-        "updated_at": lambda o: (o.updated_at, o.id),
-        "path": lambda o: (files[o.file_ids[0]].path if o.file_ids else "", o.id),
-        "tag_count": lambda o: (len(o.tag_ids), o.id),
-        "performer_count": lambda o: (len(o.performer_ids), o.id),
-    }
-    if sort not in keys:
-        raise FilterError(f"invalid sort: {sort}")
-    return keys[sort]
+    def rows(s: Scene) -> list[list[str | None]]:
+        head: list[str | None] = [s.title or None, s.details or None]
+        out = [head + [files[f].path, value, None] for f in s.file_ids if f in files
+               for value in fingerprints(files[f].path).values()]
+        return out or [head + [None, None, None]]
+    return rows
 
 
-def scene_text(world: World) -> Callable[[Scene], str]:
-    """What `q` searches for scenes: title, details, code and file paths (Stash's search columns)."""
-    files = world.files
-
-    def text(s: Scene) -> str:
-        paths = " ".join(files[f].path for f in s.file_ids if f in files)
-        return f"{s.title or ''} {s.details or ''} {s.code or ''} {paths}".lower()
-    return text
+def _name_rows(o: Any) -> list[list[str | None]]:
+    return [[getattr(o, "name", None) or None]]
 
 
-def query(objs: Iterable[Any], pred: Pred, find_filter: dict[str, Any] | None, world: World,
-          default_sort: str, text: Callable[[Any], str] | None = None) -> tuple[int, list[Any]]:
-    """Filter, sort and page like Stash: page 1-based, per_page default 25, negative = everything,
-    0 = count only. `q` words must each appear somewhere in the searched text."""
+def select(objs: Iterable[Any], pred: Pred, find_filter: dict[str, Any] | None, world: World,
+           kind: str, rows: Callable[[Any], list[list[str | None]]] | None = None) -> list[Any]:
+    """Every match in Stash's order: criteria, then `q` (textmatch.search_pred), then sorting.order."""
     ff = find_filter or {}
-    words = (ff.get("q") or "").lower().split()
     items = [o for o in objs if pred(o)]
-    if words:
-        get_text = text or (lambda o: (getattr(o, "name", "") or "").lower())
-        items = [o for o in items if all(w in get_text(o) for w in words)]
-    sort = ff.get("sort") or default_sort
-    if sort.startswith("random"):
-        sort = "id"
-    items.sort(key=_sort_key(sort, world), reverse=ff.get("direction") == "DESC")
-    count = len(items)
+    if (ff.get("q") or "").strip():
+        match = textmatch.search_pred(ff["q"], rows or _name_rows)
+        items = [o for o in items if match(o)]
+    try:
+        return sorting.order(items, ff.get("sort"), ff.get("direction"), world, kind)
+    except sorting.SortError as exc:
+        raise FilterError(str(exc)) from exc
+
+
+def paginate(items: list[Any], find_filter: dict[str, Any] | None) -> list[Any]:
+    """Page 1-based (< 1 → 1), per_page default 25, negative = everything, 0 = count only."""
+    ff = find_filter or {}
     per_page = ff.get("per_page")
     per_page = 25 if per_page is None else per_page
     if per_page < 0:
-        return count, items
+        return items
     page = max(1, ff.get("page") or 1)
-    return count, items[(page - 1) * per_page: page * per_page]
+    return items[(page - 1) * per_page: page * per_page]
+
+
+def query(objs: Iterable[Any], pred: Pred, find_filter: dict[str, Any] | None, world: World,
+          kind: str, rows: Callable[[Any], list[list[str | None]]] | None = None) -> tuple[int, list[Any]]:
+    """(count, page) like Stash's Query."""
+    items = select(objs, pred, find_filter, world, kind, rows)
+    return len(items), paginate(items, find_filter)
+
+
+def totals(world: World, scenes: Iterable[Scene]) -> tuple[float, float]:
+    """findScenes `duration`/`filesize` of a filtered query: SUM over DISTINCT (scene, duration,
+    size) rows of every file of every matching scene (scene.go queryGroupedFields)."""
+    duration = size = 0.0
+    for s in scenes:
+        pairs = {(world.files[f].duration, world.files[f].size) for f in s.file_ids if f in world.files} or {(0, 0)}
+        duration += sum(d for d, _ in pairs)
+        size += sum(z for _, z in pairs)
+    return duration, size

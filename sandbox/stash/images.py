@@ -1,7 +1,9 @@
-"""Small deterministic PNG images for covers, performer/studio pictures and Stash's default image.
+"""Images the sandbox serves: deterministic PNG covers and pictures, Stash's default images.
 
 Why real bytes: the plugin uploads these to Plex and fingerprints them, so the sandbox must
-serve genuine, decodable images whose content changes exactly when the data says it does.
+serve genuine, decodable images whose content changes exactly when the data says it does —
+and, like Stash (internal/static, internal/api/routes_*.go), an SVG (`image/svg+xml`) where a
+scene, studio, tag or group has none, and a bundled PNG chosen by name for a performer.
 """
 
 from __future__ import annotations
@@ -39,21 +41,67 @@ def png(key: str) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(raw, 9)) + _chunk(b"IEND", b"")
 
 
-DEFAULT_SCENE = "default:scene"
 DEFAULT_PERFORMER = "default:performer"
-DEFAULT_STUDIO = "default:studio"
+DEFAULT_PERFORMER_IMAGES = 4  # Stash bundles a folder of PNGs per gender and picks one by name hash
+
+
+def _svg(label: str, shape: str) -> bytes:
+    """A small placeholder SVG (our own drawing; Stash embeds its own icons). Like Stash's, it
+    starts with `<svg` and carries no XML declaration."""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" aria-label="{label}">'
+            f'<rect width="64" height="64" fill="#30404d"/>{shape}</svg>\n').encode()
+
+
+DEFAULT_SVGS = {
+    "scene": _svg("no cover", '<path d="M16 20h32v24H16z" fill="none" stroke="#bfccd6" stroke-width="3"/>'),
+    "studio": _svg("no studio image", '<path d="M12 48V24l20-10 20 10v24z" fill="#bfccd6"/>'),
+    "tag": _svg("no tag image", '<path d="M14 14h18l18 18-18 18-18-18z" fill="#bfccd6"/>'),
+    "group": _svg("no group image", '<path d="M18 12h28v40H18z" fill="#bfccd6"/>'),
+}
+
+
+def default_performer(name: str, gender: str | None) -> bytes:
+    """internal/api/images.go: a bundled PNG chosen by a hash of the performer's NAME, from the
+    female set (FEMALE/TRANSGENDER_FEMALE), the male set (MALE/TRANSGENDER_MALE) or the default set."""
+    box = {"FEMALE": "f", "TRANSGENDER_FEMALE": "f", "MALE": "m", "TRANSGENDER_MALE": "m"}.get(gender or "", "f")
+    index = int(hashlib.sha1(name.encode()).hexdigest(), 16) % DEFAULT_PERFORMER_IMAGES
+    return png(f"{DEFAULT_PERFORMER}:{box}:{index}")
+
+
+_HTML_SNIFF = (b"<!doctype html", b"<html", b"<head", b"<script", b"<iframe", b"<h1", b"<div", b"<font",
+               b"<table", b"<a", b"<style", b"<title", b"<b", b"<body", b"<br", b"<p", b"<!--")
 
 
 def content_type(data: bytes) -> str:
-    if data.startswith(b"\x89PNG"):
+    """pkg/utils/image.go ServeImage: Go's http.DetectContentType, with the text answers it gives
+    an SVG (`text/xml`, `text/plain`) replaced by `image/svg+xml`."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return "image/png"
-    if data.startswith(b"\xff\xd8"):
+    if data.startswith(b"\xff\xd8\xff"):
         return "image/jpeg"
-    if data.startswith(b"GIF8"):
+    if data.startswith((b"GIF87a", b"GIF89a")):
         return "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+    if data[:4] == b"RIFF" and data[8:14] == b"WEBPVP":
         return "image/webp"
+    head = data[:512].lstrip(b"\t\n\x0c\r ")
+    low = head.lower()
+    if any(low.startswith(tag) and low[len(tag):len(tag) + 1] in (b" ", b">") for tag in _HTML_SNIFF):
+        return "text/html; charset=utf-8"
+    if head.startswith(b"<?xml"):
+        return "image/svg+xml"  # text/xml
+    if not any(b < 0x20 and b not in b"\t\n\x0c\r\x1b" for b in data[:512]):
+        return "image/svg+xml"  # text/plain
     return "application/octet-stream"
+
+
+def etag(data: bytes) -> str:
+    """pkg/utils/http.go GenerateETag: the quoted MD5 of the body."""
+    return '"' + hashlib.md5(data).hexdigest() + '"'
+
+
+def cache_control(query: dict[str, list[str]]) -> str:
+    """Immutable for a year when the URL carries `t` (it changes with the object), else revalidate."""
+    return "private, max-age=31536000, immutable" if "t" in query else "no-cache"
 
 
 def decode_image_input(value: str, timeout: float = 5.0) -> bytes:
@@ -73,16 +121,18 @@ def decode_image_input(value: str, timeout: float = 5.0) -> bytes:
 
 
 def image_for(world: World, kind: str, oid: int, what: str, qs: dict[str, list[str]]) -> bytes | None:
-    """The bytes Stash would serve at an image route (its default image when there is none)."""
+    """The bytes Stash would serve at an image route: the stored image, else its default
+    (`scene.svg` for a scene without cover — `default=true` is ignored on screenshots)."""
     if kind == "scene" and what == "screenshot":
         scene = world.scenes.get(oid)
         if scene is None:
             return None
         if scene.cover is not None:
             return scene.cover
-        return png(f"scene:{oid}") if scene.has_cover else png(DEFAULT_SCENE)
+        return png(f"scene:{oid}") if scene.has_cover else DEFAULT_SVGS["scene"]
     table = {"performer": world.performers, "studio": world.studios, "tag": world.tags, "group": world.groups}
-    if kind not in table or what == "screenshot":
+    routes = {"performer": ("image",), "studio": ("image",), "tag": ("image",), "group": ("frontimage", "backimage")}
+    if kind not in table or what not in routes[kind]:
         return None
     obj = table[kind].get(oid)
     if obj is None:
@@ -92,6 +142,8 @@ def image_for(world: World, kind: str, oid: int, what: str, qs: dict[str, list[s
         has = obj.has_front if what == "frontimage" else obj.back_image is not None
     else:
         stored, has = obj.image, obj.has_image
-    if (qs.get("default") or [""])[0] == "true" or not has:
-        return png(DEFAULT_STUDIO if kind == "studio" else DEFAULT_PERFORMER)
-    return stored if stored is not None else png(f"{kind}:{oid}:{what}")
+    if (qs.get("default") or [""])[0] != "true" and has:
+        return stored if stored is not None else png(f"{kind}:{oid}:{what}")
+    if kind == "performer":
+        return default_performer(obj.name, obj.gender)
+    return DEFAULT_SVGS[kind]

@@ -13,6 +13,7 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from sandbox.stash import hookshape, library
 from sandbox.stash.images import decode_image_input
 from sandbox.stash.views import Ctx, group_view, performer_view, scene_view, studio_view, tag_view
 from sandbox.stash.world import Scene, World
@@ -123,7 +124,7 @@ def scene_update(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any]
     with ctx.world.lock:
         scene = _scene(ctx.world, input["id"])
         apply_scene_input(ctx.world, scene, input)
-        ctx.world.fire("Scene.Update.Post", scene.id, input)
+        ctx.world.fire("Scene.Update.Post", scene.id, hookshape.scene_update(input), list(input))
     return scene_view(ctx, scene)
 
 
@@ -134,8 +135,9 @@ def scenes_update(_root: Any, info: Any, input: list[dict[str, Any]]) -> list[di
         scenes = [_scene(ctx.world, item["id"]) for item in input]
         for scene, item in zip(scenes, input, strict=True):
             apply_scene_input(ctx.world, scene, item)
+        shaped = [hookshape.scene_update(item) for item in input]
         for scene, item in zip(scenes, input, strict=True):
-            ctx.world.fire("Scene.Update.Post", scene.id, input, sorted(item))
+            ctx.world.fire("Scene.Update.Post", scene.id, shaped, list(item))
     return [scene_view(ctx, s) for s in scenes]
 
 
@@ -148,31 +150,33 @@ def bulk_scene_update(_root: Any, info: Any, input: dict[str, Any]) -> list[dict
         for scene in scenes:
             apply_scene_input(ctx.world, scene, data)
             out.append(scene_view(ctx, scene))
+        shaped = hookshape.generated_struct(input, hookshape.BULK_SCENE_UPDATE)
         for scene in scenes:
-            ctx.world.fire("Scene.Update.Post", scene.id, input)
+            ctx.world.fire("Scene.Update.Post", scene.id, shaped, list(input))
     return out
 
 
 def scene_destroy(_root: Any, info: Any, input: dict[str, Any]) -> bool:
-    return _destroy(info.context.world, [input["id"]], input)
+    return _destroy(info.context.world, [input["id"]], input, hookshape.scene_destroy)
 
 
 def scenes_destroy(_root: Any, info: Any, input: dict[str, Any]) -> bool:
-    return _destroy(info.context.world, list(input["ids"]), input)
+    return _destroy(info.context.world, list(input["ids"]), input, hookshape.scenes_destroy)
 
 
-def _destroy(world: World, ids: list[Any], input: dict[str, Any]) -> bool:
-    """Delete scenes and their files; the Destroy hook input carries the primary file's path like Stash's."""
+def _destroy(world: World, ids: list[Any], input: dict[str, Any], shape: Callable[..., dict[str, Any]]) -> bool:
+    """Delete scenes and their files (all or none); each Destroy hook carries the primary file's
+    checksum, oshash and path next to the call's own input (pkg/plugin/hooks.go)."""
     with world.lock:
         scenes = [_scene(world, sid) for sid in ids]
+        repeat = next((s.id for i, s in enumerate(scenes) if s in scenes[:i]), None)
+        if repeat is not None:  # the second Find inside the same transaction finds nothing
+            raise GraphQLError(f"scene with id {repeat} not found")
+        prints = [library.primary_prints(world, scene) for scene in scenes]
         for scene in scenes:
-            del world.scenes[scene.id]
-            path = world.files[scene.file_ids[0]].path if scene.file_ids and scene.file_ids[0] in world.files else ""
-            for fid in scene.file_ids:
-                world.files.pop(fid, None)
-            hook_input = {k: v for k, v in input.items() if k != "ids"}
-            hook_input.update(id=str(scene.id), path=path, checksum="", oshash="")
-            world.fire("Scene.Destroy.Post", scene.id, hook_input)
+            library.delete_scene(world, scene)
+        for scene, (checksum, oshash, path) in zip(scenes, prints, strict=True):
+            world.fire("Scene.Destroy.Post", scene.id, shape(input, checksum, oshash, path))
     return True
 
 
@@ -208,9 +212,10 @@ def _update(ctx: Ctx, objects: dict[int, Any], kind: str, input: dict[str, Any],
         if apply is not None:
             apply(obj)
         ctx.world.touch(obj)
-        ctx.world.fire(f"{kind}.Update.Post", obj.id, input)
+        shaped = hookshape.UPDATE_SHAPES[kind](input)
+        ctx.world.fire(f"{kind}.Update.Post", obj.id, shaped, list(input))
         if kind == "Group":
-            ctx.world.fire("Movie.Update.Post", obj.id, input)  # the deprecated twin fires too
+            ctx.world.fire("Movie.Update.Post", obj.id, shaped, list(input))  # the deprecated twin fires too
         return obj.id
 
 

@@ -24,6 +24,7 @@ from graphql import (
 
 from sandbox.stash import filters
 from sandbox.stash.fastexec import execute_query
+from sandbox.stash.merges import MERGE_MUTATIONS
 from sandbox.stash.mutations import MUTATIONS
 from sandbox.stash.views import (
     Ctx,
@@ -69,20 +70,37 @@ def find_scenes(_root: Any, info: Any, scene_filter: dict | None = None, scene_i
     ctx: Ctx = info.context
     world = ctx.world
     with world.lock:
-        if ids:
-            page = _scenes_by_id(world, _checked_ids(ids))
+        if ids or scene_ids:
+            page = _scenes_by_id(world, _checked_ids(ids) if ids else [int(i) for i in scene_ids or ()])
             count = len(page)
-        elif scene_ids:
-            page = _scenes_by_id(world, [int(i) for i in scene_ids])
-            count = len(page)
+            totals = _primary_totals(world, page)
         else:
-            pred = filters.scene_pred(scene_filter, world)
-            count, page = filters.query(list(world.scenes.values()), pred, filter, world, "title",
-                                        filters.scene_text(world))
-        totals = (sum(world.files[f].duration for s in page for f in s.file_ids[:1] if f in world.files),
-                  float(sum(world.files[f].size for s in page for f in s.file_ids[:1] if f in world.files)))
+            matched = filters.select(world.scenes.values(), filters.scene_pred(scene_filter, world), filter,
+                                     world, "scenes", filters.scene_rows(world))
+            count, page = len(matched), filters.paginate(matched, filter)
+            totals = _lazy_totals(world, matched)
         views = [scene_view(ctx, s) for s in page]
-    return {"count": count, "duration": totals[0], "filesize": totals[1], "scenes": views}
+    return {"count": count, "duration": lambda info: totals()[0], "filesize": lambda info: totals()[1],
+            "scenes": views}
+
+
+def _primary_totals(world: Any, page: list[Any]) -> Any:
+    """FindMany branch: duration and size of each scene's primary file."""
+    primaries = [world.files[s.file_ids[0]] for s in page if s.file_ids and s.file_ids[0] in world.files]
+    result = (sum(f.duration for f in primaries), float(sum(f.size for f in primaries)))
+    return lambda: result
+
+
+def _lazy_totals(world: Any, matched: list[Any]) -> Any:
+    """Query branch: totals over the whole filtered result, computed only when selected (as Stash
+    only runs the aggregate for selected fields), at most once per request."""
+    cache: list[tuple[float, float]] = []
+
+    def get() -> tuple[float, float]:
+        if not cache:
+            cache.append(filters.totals(world, matched))
+        return cache[0]
+    return get
 
 
 def _checked_ids(ids: list[str]) -> list[int]:
@@ -125,7 +143,7 @@ def _finder(table: str, view: Any, plural: str, filter_arg: str) -> Any:
                 count = len(page)
             else:
                 count, page = filters.query(list(objs.values()), filters.named_pred(kw.get(filter_arg), world),
-                                            filter, world, "name")
+                                            filter, world, table)
             out = [view(ctx, o.id) for o in page]
         return {"count": count, plural: out}
     return resolve
@@ -149,8 +167,8 @@ def configuration(_root: Any, info: Any) -> dict:
     world = info.context.world
 
     def plugins(_info: Any, include: list[str] | None = None) -> dict:
-        with world.lock:
-            conf = {k: dict(v) for k, v in world.plugin_config.items()}
+        with world.lock:  # a plugin whose map is empty is left out, like one never configured
+            conf = {k: dict(v) for k, v in world.plugin_config.items() if v}
         if include:
             return {k: conf[k] for k in include if k in conf}
         return conf
@@ -158,10 +176,11 @@ def configuration(_root: Any, info: Any) -> dict:
     return {"general": {"apiKey": world.api_key}, "plugins": plugins}
 
 
-def job_queue(_root: Any, info: Any) -> list[dict]:
+def job_queue(_root: Any, info: Any) -> list[dict] | None:
+    """Running and waiting jobs; an empty queue is null (a nil Go slice), not []."""
     world = info.context.world
     with world.lock:
-        return [job_view(j) for j in world.jobs]
+        return [job_view(j) for j in world.jobs] or None
 
 
 def version(_root: Any, info: Any) -> dict:
@@ -189,7 +208,7 @@ def schema() -> GraphQLSchema:
     for name, fn in QUERIES.items():
         built.query_type.fields[name].resolve = fn
     assert built.mutation_type is not None
-    for name, fn in MUTATIONS.items():
+    for name, fn in (MUTATIONS | MERGE_MUTATIONS).items():
         built.mutation_type.fields[name].resolve = fn
     return built
 
@@ -227,8 +246,12 @@ def run(query: str, variables: dict | None, operation_name: str | None, ctx: Ctx
         fast = execute_query(schema(), doc, operation_name, variables, ctx)
         if fast is not None:
             return 200, {"data": fast}
-        result = execute(schema(), doc, context_value=ctx, variable_values=variables or {},
-                         operation_name=operation_name)
+        ctx.world.request = ctx  # World.fire tags the hooks this request causes
+        try:
+            result = execute(schema(), doc, context_value=ctx, variable_values=variables or {},
+                             operation_name=operation_name)
+        finally:
+            ctx.world.request = None
     body: dict[str, Any] = {}
     if result.data is None and result.errors and all(e.path is None for e in result.errors):
         # request errors (bad variables, unknown operation): gqlgen answers 422 for these too

@@ -38,102 +38,105 @@ _SENTENCES = ("She arrives at the villa just after sunset.", "A long conversatio
 
 
 def seed_world(world: World, scenes: int, seed: int, path_prefix: str = "/stash/media") -> None:
-    """Fill `world` with `scenes` scenes (plus tags, performers, studios, groups), deterministic by seed.
-
-    The helpers below draw from one shared RNG in a fixed order; reordering any draw changes every
-    seeded world (tests and benchmarks compare against them), so each helper keeps its draw order."""
-    rng = random.Random(seed)
-    sep = "\\" if "\\" in path_prefix and "/" not in path_prefix else "/"  # a Windows Stash: D:\\Videos
-    n_studios = max(6, min(800, scenes // 150))
-    _seed_tags(world, rng, max(40, min(3000, scenes // 25)))
-    _seed_studios(world, rng, n_studios)
-    _seed_performers(world, rng, max(20, min(12000, scenes // 8)))
-    _seed_groups(world, rng, max(4, min(3000, scenes // 60)), n_studios)
-    _seed_scenes(world, rng, scenes, _Paths(path_prefix.rstrip(sep), sep, world), n_studios)
+    """Fill `world` with `scenes` scenes (plus tags, performers, studios, groups), deterministic by seed."""
+    _Seeder(world, random.Random(seed), path_prefix).run(scenes)
 
 
-def _stamp(world: World, rng: random.Random) -> tuple[str, str, int]:
-    """created_at, updated_at (RFC 3339 in the world's zone) and updated_at as epoch seconds."""
-    created = EPOCH + rng.randrange(SPAN)
-    updated = min(created + rng.randrange(0, 90 * 86400), EPOCH + SPAN)
-    return rfc3339(created, world.tz), rfc3339(updated, world.tz), updated
+class _Seeder:
+    """One seeding run; the draw order from `rng` IS the data, so never reorder the calls."""
 
-
-def _seed_tags(world: World, rng: random.Random, count: int) -> None:
-    tag_names: set[str] = set()
-    for tid in range(1, count + 1):
-        base = _TAGS[tid - 1] if tid <= len(_TAGS) else f"{rng.choice(_WORDS).title()} {rng.choice(_TAGS)}"
-        if tid % 37 == 0:
-            base = f"{rng.choice(_UNICODE)} {rng.choice(_EMOJI)}"
-        name = base
-        while name in tag_names:
-            name = f"{base} {rng.randrange(2, 999)}"
-        tag_names.add(name)
-        c, u, ut = _stamp(world, rng)
-        parents = (rng.randrange(1, tid),) if tid > 10 and rng.random() < 0.1 else ()
-        world.tags[tid] = Tag(tid, name, c, u, ut, parent_ids=parents, has_image=rng.random() < 0.2)
-
-
-def _seed_studios(world: World, rng: random.Random, count: int) -> None:
-    for sid in range(1, count + 1):
-        c, u, ut = _stamp(world, rng)
-        parent = rng.randrange(1, sid) if sid > 3 and rng.random() < 0.35 else None
-        name = f"{rng.choice(_WORDS).title()} {rng.choice(('Studios', 'Pictures', 'Media', 'Films', 'XYZ'))}"
-        if sid % 11 == 0:
-            name = f"{rng.choice(_UNICODE)} Productions"
-        world.studios[sid] = Studio(sid, f"{name} {sid}", parent, c, u, ut, has_image=rng.random() < 0.6,
-                                    urls=(f"https://studio{sid}.example.com",))
-
-
-def _seed_performers(world: World, rng: random.Random, count: int) -> None:
-    for pid in range(1, count + 1):
-        c, u, ut = _stamp(world, rng)
-        name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
-        disamb = f"#{pid}" if rng.random() < 0.05 else None
-        world.performers[pid] = Performer(
-            pid, name, disamb, rng.choice(("FEMALE", "MALE", "TRANSGENDER_FEMALE", None)),
-            f"{rng.randrange(1970, 2004)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
-            if rng.random() < 0.7 else None,
-            rng.choice(("US", "FR", "JP", "DE", "BR", None)), c, u, ut, has_image=rng.random() < 0.75,
-            alias_list=(f"{name.split()[0]} {rng.choice(_WORDS).title()}",) if rng.random() < 0.3 else ())
-
-
-def _seed_groups(world: World, rng: random.Random, count: int, n_studios: int) -> None:
-    for gid in range(1, count + 1):
-        c, u, ut = _stamp(world, rng)
-        world.groups[gid] = Group(gid, f"{rng.choice(_WORDS).title()} {rng.choice(_WORDS).title()} Vol. {gid}",
-                                  c, u, ut, studio_id=rng.randrange(1, n_studios + 1),
-                                  date=f"{rng.randrange(2005, 2025)}", has_front=rng.random() < 0.5)
-
-
-class _Paths:
-    """File naming across scenes: folders per studio and year, and the pool of earlier basenames
-    that a few scenes reuse (same file name in another folder)."""
-
-    def __init__(self, prefix: str, sep: str, world: World) -> None:
-        self.prefix, self.sep = prefix, sep
-        self.studio_folders = {sid: _slug(s.name) for sid, s in world.studios.items()}
+    def __init__(self, world: World, rng: random.Random, path_prefix: str) -> None:
+        self.world, self.rng = world, rng
+        self.sep = "\\" if "\\" in path_prefix and "/" not in path_prefix else "/"  # a Windows Stash: D:\\Videos
+        self.prefix = path_prefix.rstrip(self.sep)
         self.basenames: list[str] = []
         self.file_id = 0
 
+    def stamp(self) -> tuple[str, str, int]:
+        created = EPOCH + self.rng.randrange(SPAN)
+        updated = min(created + self.rng.randrange(0, 90 * 86400), EPOCH + SPAN)
+        return rfc3339(created, self.world.tz), rfc3339(updated, self.world.tz), updated
 
-def _seed_scenes(world: World, rng: random.Random, scenes: int, paths: _Paths, n_studios: int) -> None:
-    tag_ids = list(world.tags)  # shared int objects keep 100k scenes' tuples small
-    perf_ids = list(world.performers)
-    group_ids = list(world.groups)
-    r = rng.random
-    for scene_id in range(1, scenes + 1):
-        title = _scene_title(rng)
-        studio_id = rng.randrange(1, n_studios + 1) if r() < 0.85 else None
+    def run(self, scenes: int) -> None:
+        self.n_studios = max(6, min(800, scenes // 150))
+        self.tags(max(40, min(3000, scenes // 25)))
+        self.studios(self.n_studios)
+        self.performers(max(20, min(12000, scenes // 8)))
+        self.groups(max(4, min(3000, scenes // 60)))
+        self.tag_ids = list(self.world.tags)  # shared int objects keep 100k scenes' tuples small
+        self.perf_ids = list(self.world.performers)
+        self.group_ids = list(self.world.groups)
+        self.studio_folders = {sid: _slug(s.name) for sid, s in self.world.studios.items()}
+        for scene_id in range(1, scenes + 1):
+            self.scene(scene_id)
+
+    def tags(self, count: int) -> None:
+        rng, names = self.rng, set()
+        for tid in range(1, count + 1):
+            base = _TAGS[tid - 1] if tid <= len(_TAGS) else f"{rng.choice(_WORDS).title()} {rng.choice(_TAGS)}"
+            if tid % 37 == 0:
+                base = f"{rng.choice(_UNICODE)} {rng.choice(_EMOJI)}"
+            name = base
+            while name in names:
+                name = f"{base} {rng.randrange(2, 999)}"
+            names.add(name)
+            c, u, ut = self.stamp()
+            parents = (rng.randrange(1, tid),) if tid > 10 and rng.random() < 0.1 else ()
+            self.world.tags[tid] = Tag(tid, name, c, u, ut, parent_ids=parents, has_image=rng.random() < 0.2)
+
+    def studios(self, count: int) -> None:
+        rng = self.rng
+        for sid in range(1, count + 1):
+            c, u, ut = self.stamp()
+            parent = rng.randrange(1, sid) if sid > 3 and rng.random() < 0.35 else None
+            name = f"{rng.choice(_WORDS).title()} {rng.choice(('Studios', 'Pictures', 'Media', 'Films', 'XYZ'))}"
+            if sid % 11 == 0:
+                name = f"{rng.choice(_UNICODE)} Productions"
+            self.world.studios[sid] = Studio(sid, f"{name} {sid}", parent, c, u, ut, has_image=rng.random() < 0.6,
+                                             urls=(f"https://studio{sid}.example.com",))
+
+    def performers(self, count: int) -> None:
+        rng = self.rng
+        for pid in range(1, count + 1):
+            c, u, ut = self.stamp()
+            name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
+            disamb = f"#{pid}" if rng.random() < 0.05 else None
+            self.world.performers[pid] = Performer(
+                pid, name, disamb, rng.choice(("FEMALE", "MALE", "TRANSGENDER_FEMALE", None)),
+                f"{rng.randrange(1970, 2004)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+                if rng.random() < 0.7 else None,
+                rng.choice(("US", "FR", "JP", "DE", "BR", None)), c, u, ut, has_image=rng.random() < 0.75,
+                alias_list=(f"{name.split()[0]} {rng.choice(_WORDS).title()}",) if rng.random() < 0.3 else ())
+
+    def groups(self, count: int) -> None:
+        rng = self.rng
+        for gid in range(1, count + 1):
+            c, u, ut = self.stamp()
+            self.world.groups[gid] = Group(
+                gid, f"{rng.choice(_WORDS).title()} {rng.choice(_WORDS).title()} Vol. {gid}", c, u, ut,
+                studio_id=rng.randrange(1, self.n_studios + 1), date=f"{rng.randrange(2005, 2025)}",
+                has_front=rng.random() < 0.5)
+
+    def scene(self, scene_id: int) -> None:
+        rng = self.rng
+        r = rng.random
+        title: str | None = None
+        if r() >= 0.08:
+            title = f"{rng.choice(_WORDS).title()} {rng.choice(_WORDS)}"
+            if r() < 0.15:
+                title = f"{rng.choice(_UNICODE)} {title} {rng.choice(_EMOJI)}"
+            if r() < 0.05:
+                title = f"{title}: Part {rng.randrange(2, 9)} — the “long” edition with a very long name"
+        studio_id = rng.randrange(1, self.n_studios + 1) if r() < 0.85 else None
         date = _date(rng)
         k = rng.choice((0, 0, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 18, 22, 30)) if r() < 0.95 else rng.randrange(40, 61)
-        tags = tuple(rng.sample(tag_ids, min(k, len(tag_ids))))
-        performers = tuple(rng.sample(perf_ids, rng.choice((0, 1, 1, 1, 2, 2, 3, 4, 6))))
-        groups = ((rng.choice(group_ids), rng.choice((None, rng.randrange(1, 30)))),) if r() < 0.15 else ()
+        tags = tuple(rng.sample(self.tag_ids, min(k, len(self.tag_ids))))
+        performers = tuple(rng.sample(self.perf_ids, rng.choice((0, 1, 1, 1, 2, 2, 3, 4, 6))))
+        groups = ((rng.choice(self.group_ids), rng.choice((None, rng.randrange(1, 30)))),) if r() < 0.15 else ()
         stash_ids = ((STASHDB, _uuid(rng)),) if r() < 0.5 else ()
-        c, u, ut = _stamp(world, rng)
-        fids = _scene_files(world, rng, paths, scene_id, title, studio_id, date, c)
-        world.scenes[scene_id] = Scene(
+        c, u, ut = self.stamp()
+        fids = self.files(scene_id, title, studio_id, date, c)
+        self.world.scenes[scene_id] = Scene(
             id=scene_id, title=title, code=f"{rng.choice(_WORDS)[:3].upper()}-{scene_id:05d}" if r() < 0.4 else None,
             details=_details(rng) if r() < 0.6 else None,
             director=f"{rng.choice(_FIRST)} {rng.choice(_LAST)}" if r() < 0.3 else None,
@@ -142,39 +145,26 @@ def _seed_scenes(world: World, rng: random.Random, scenes: int, paths: _Paths, n
             created_at=c, updated_at=u, updated_ts=ut, file_ids=fids, studio_id=studio_id,
             performer_ids=performers, tag_ids=tags, groups=groups, stash_ids=stash_ids, has_cover=r() < 0.9)
 
-
-def _scene_title(rng: random.Random) -> str | None:
-    r = rng.random
-    if r() < 0.08:
-        return None
-    title = f"{rng.choice(_WORDS).title()} {rng.choice(_WORDS)}"
-    if r() < 0.15:
-        title = f"{rng.choice(_UNICODE)} {title} {rng.choice(_EMOJI)}"
-    if r() < 0.05:
-        title = f"{title}: Part {rng.randrange(2, 9)} — the “long” edition with a very long name"
-    return title
-
-
-def _scene_files(world: World, rng: random.Random, paths: _Paths, scene_id: int, title: str | None,
-                 studio_id: int | None, date: str | None, created: str) -> tuple[int, ...]:
-    """One file (3%: two) in the studio/year folder; 3% reuse an earlier basename in a dup folder."""
-    r, sep = rng.random, paths.sep
-    folder = sep.join((paths.prefix, paths.studio_folders.get(studio_id, "unsorted"), (date or "2020")[:4]))
-    if paths.basenames and r() < 0.03:
-        base = rng.choice(paths.basenames)  # same file name as another scene, different folder
-        folder = f"{folder}{sep}dup{scene_id}"
-    else:
-        base = f"{_slug(title or 'untitled')}.{scene_id}.mp4"
-        if len(paths.basenames) < 5000:
-            paths.basenames.append(base)
-    fids: list[int] = []
-    for part in range(2 if r() < 0.03 else 1):
-        paths.file_id += 1
-        name = base if part == 0 else base.replace(".mp4", ".alt.mkv")
-        world.files[paths.file_id] = File(paths.file_id, f"{folder}{sep}{name}", rng.randrange(50, 4000) * 1_048_576,
-                                          float(rng.randrange(60, 5400)), 1920, 1080, created, created)
-        fids.append(paths.file_id)
-    return tuple(fids)
+    def files(self, scene_id: int, title: str | None, studio_id: int | None, date: str | None,
+              created: str) -> tuple[int, ...]:
+        rng, sep = self.rng, self.sep
+        folder = sep.join((self.prefix, self.studio_folders.get(studio_id, "unsorted"), (date or "2020")[:4]))
+        if self.basenames and rng.random() < 0.03:
+            base = rng.choice(self.basenames)  # same file name as another scene, different folder
+            folder = f"{folder}{sep}dup{scene_id}"
+        else:
+            base = f"{_slug(title or 'untitled')}.{scene_id}.mp4"
+            if len(self.basenames) < 5000:
+                self.basenames.append(base)
+        fids: list[int] = []
+        for part in range(2 if rng.random() < 0.03 else 1):
+            self.file_id += 1
+            name = base if part == 0 else base.replace(".mp4", ".alt.mkv")
+            self.world.files[self.file_id] = File(self.file_id, f"{folder}{sep}{name}",
+                                                  rng.randrange(50, 4000) * 1_048_576,
+                                                  float(rng.randrange(60, 5400)), 1920, 1080, created, created)
+            fids.append(self.file_id)
+        return tuple(fids)
 
 
 def _date(rng: random.Random) -> str | None:

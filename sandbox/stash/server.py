@@ -1,86 +1,41 @@
 """HTTP side of the sandbox Stash: /graphql, image routes, Stash's auth rules, faults, admin API.
 
-Why these details: the plugin must survive what real Stash does — 401 with
-`WWW-Authenticate: FormBased` for GraphQL without valid credentials, a 302 to the login page
-for an unauthenticated image request, session cookies that expire, slow or failing servers.
+Why these details (stashapp/stash @ cf3489e internal/api/server.go): `/healthz` answers before
+anything else; `/graphql` answers `Cache-Control: no-store`; image URLs are built on
+`external_host` (verbatim, path included) or `<scheme>://<Host>`, plus `X-Forwarded-Prefix`,
+with `https` from TLS or `X-Forwarded-Proto`; images come with Stash's cache headers and an
+MD5 ETag that conditional requests are answered from; any other extension-less path serves the
+web app's page. Authentication is sandbox.stash.auth.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import random
+import posixpath
 import re
-import secrets
 import socket
+import ssl
 import struct
 import threading
 import time
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-from sandbox.stash import images
+from sandbox.stash import auth, images
 from sandbox.stash.admin import handle_admin
+from sandbox.stash.auth import FAULT_KEYS, ServerState
 from sandbox.stash.schema import operation_summary, run
 from sandbox.stash.views import Ctx
-from sandbox.stash.world import World
 
-FAULT_KEYS = ("latency_ms", "down", "error_status", "error_rate", "session_expiry_s")
+__all__ = ["FAULT_KEYS", "Handler", "ServerState", "StashHTTPServer"]
+
+_MOUNTED = re.compile(r"^/(performer|scene|gallery|image|studio|group|tag|downloads|plugin|custom)(/|$)")
 _IMAGE_ROUTE = re.compile(r"^/(scene|performer|studio|tag|group)/(\d+)/(screenshot|image|frontimage|backimage)$")
 LOGIN_PAGE = b"<!doctype html><html><head><title>Login | Stash</title></head><body><form method=post>" \
              b"<input name=username><input name=password type=password></form></body></html>"
-
-
-@dataclass
-class ServerState:
-    """Everything the handler threads share; guarded by `lock` (the world has its own)."""
-
-    world: World
-    auth_required: bool = False
-    session_cookie: str | None = None  # the value handed to plugins in server_connection
-    session_issued: float = 0.0
-    refresh_cookies: bool = True
-    sessions: dict[str, float] = field(default_factory=dict)  # every cookie value issued → its issue time
-    external_host: str | None = None
-    faults: dict[str, Any] = field(default_factory=dict)
-    log: list[dict[str, Any]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    rng: random.Random = field(default_factory=lambda: random.Random(0))
-
-    def set_faults(self, faults: dict[str, Any]) -> None:
-        unknown = set(faults) - set(FAULT_KEYS)
-        if unknown:
-            raise ValueError(f"unknown faults: {sorted(unknown)}")
-        with self.lock:
-            self.faults = {k: v for k, v in faults.items() if v not in (None, False, 0)} if faults else {}
-
-    def __post_init__(self) -> None:
-        if self.session_cookie:
-            self.sessions[self.session_cookie] = self.session_issued
-
-    def expiry(self) -> float:
-        with self.lock:
-            return float(self.faults.get("session_expiry_s", 3600))
-
-    def session_valid(self, value: str | None) -> bool:
-        """Each cookie value expires `expiry` seconds after it was issued (gorilla securecookie's
-        embedded timestamp); refreshed values do not revive the old one."""
-        with self.lock:
-            issued = self.sessions.get(value or "")
-        return issued is not None and self.world.clock.now() - issued < self.expiry()
-
-    def issue_session(self) -> str:
-        """A new cookie value valid from now (login, or Stash's refresh on every cookie request)."""
-        value = secrets.token_urlsafe(24)
-        now = self.world.clock.now()
-        with self.lock:
-            if len(self.sessions) > 10_000:
-                limit = float(self.faults.get("session_expiry_s", 3600))
-                self.sessions = {k: t for k, t in self.sessions.items() if now - t < limit}
-            self.sessions[value] = now
-        return value
+APP_PAGE = b"<!doctype html><html><head><title>Stash</title></head><body><div id=root></div></body></html>"
 
 
 def _truncate(value: Any, limit: int = 200) -> Any:
@@ -93,6 +48,15 @@ def _truncate(value: Any, limit: int = 200) -> Any:
     return value
 
 
+def base_url(state: ServerState, headers: Any, default_host: str) -> str:
+    """BaseURLMiddleware: external_host (verbatim) or scheme://Host, then X-Forwarded-Prefix."""
+    prefix = (headers.get("X-Forwarded-Prefix") or "").rstrip("/")
+    if state.external_host:
+        return state.external_host + prefix
+    scheme = "https" if state.tls or headers.get("X-Forwarded-Proto") == "https" else "http"
+    return f"{scheme}://{headers.get('Host') or default_host}{prefix}"
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "stash-sandbox"
@@ -102,10 +66,11 @@ class Handler(BaseHTTPRequestHandler):
         """Silence the stdlib's per-request stderr lines."""
 
     # ---- plumbing -------------------------------------------------------------------------
-    def _send(self, status: int, body: bytes = b"", ctype: str = "text/plain; charset=utf-8",
+    def _send(self, status: int, body: bytes = b"", ctype: str | None = "text/plain; charset=utf-8",
               headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", ctype)
+        if ctype:
+            self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         for k, v in (headers or {}).items():
             self.send_header(k, v)
@@ -117,8 +82,8 @@ class Handler(BaseHTTPRequestHandler):
         if self._entry is not None:
             self._entry["status"] = status
 
-    def _json(self, status: int, obj: Any) -> None:
-        self._send(status, json.dumps(obj).encode(), "application/json")
+    def _json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
+        self._send(status, json.dumps(obj).encode(), "application/json", headers)
 
     def _body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
@@ -148,29 +113,21 @@ class Handler(BaseHTTPRequestHandler):
         self._set_cookie: str | None = None
         try:
             self._route()
-        except (ConnectionError, TimeoutError):
+        except (ConnectionError, TimeoutError, ssl.SSLError):
             self.close_connection = True
         except Exception as exc:  # noqa: BLE001 - a sandbox bug must surface as a visible 500, not a hang
             self.close_connection = True
             with contextlib.suppress(OSError):
                 self._json(500, {"errors": [{"message": f"sandbox internal error: {exc!r}"}], "data": None})
 
-    def _route(self) -> None:
+    def _faulted(self, faults: dict[str, Any]) -> bool:
+        """Apply the injected faults; True when the request was answered (or dropped) by one."""
         st = self.server.state
-        url = urlsplit(self.path)
-        if url.path.startswith("/_sandbox/"):
-            self._admin(url.path, self._body())
-            return
-        body = self._body()
-        entry: dict[str, Any] = {"method": self.command, "path": url.path, "query": url.query}
-        with st.lock:
-            faults = dict(st.faults)
-            st.log.append(entry)
-        self._entry = entry
         if faults.get("down"):
-            entry["status"] = None
+            if self._entry is not None:
+                self._entry["status"] = None
             self._reset()
-            return
+            return True
         if faults.get("latency_ms"):
             time.sleep(float(faults["latency_ms"]) / 1000)
         if faults.get("error_status") or faults.get("error_rate"):
@@ -180,63 +137,81 @@ class Handler(BaseHTTPRequestHandler):
             if hit:
                 status = int(faults.get("error_status") or 500)
                 self._send(status, f"{status} sandbox fault\n".encode())
-                return
-        auth = self._auth(url.query)
-        entry["auth"] = auth
-        if url.path == "/graphql" and self.command in ("POST", "GET"):
-            if auth is False:
-                self._send(401, b"", headers={"WWW-Authenticate": "FormBased"})
-                return
-            self._graphql(url.query, body, entry)
+                return True
+        return False
+
+    def _route(self) -> None:
+        st = self.server.state
+        url = urlsplit(self.path)
+        if url.path.startswith("/_sandbox/"):
+            handle_admin(self, url.path, self._body())
             return
-        if url.path == "/login" or url.path.startswith("/login/"):
+        body = self._body()
+        entry: dict[str, Any] = {"method": self.command, "path": url.path, "query": url.query}
+        with st.lock:
+            faults = dict(st.faults)
+            st.log.append(entry)
+        self._entry = entry
+        if self._faulted(faults):
+            return
+        if url.path.lower() == "/healthz" and self.command in ("GET", "HEAD"):  # chi Heartbeat, before auth
+            self._send(200, b".")
+            return
+        path = url.path.rstrip("/") or "/"  # chi StripSlashes
+        prefix = (self.headers.get("X-Forwarded-Prefix") or "").rstrip("/")
+        result = auth.authenticate(st, path, url.query, self.headers, prefix, self.client_address[0])
+        entry["auth"] = result.label
+        self._set_cookie = result.set_cookie
+        if result.status == 403:
+            self._send(403, auth.TRIPWIRE_TEXT)
+        elif result.status == 401:
+            self._send(401, b"", None, headers={"WWW-Authenticate": "FormBased"})
+        elif result.status == 302:
+            self._send(302, b"", "text/html; charset=utf-8", headers={"Location": result.location})
+        else:
+            self._serve(path, url.query, body, entry, result.visited)
+
+    def _serve(self, path: str, query: str, body: bytes, entry: dict[str, Any], visited: auth.Visited) -> None:
+        """The routes behind authentication."""
+        if path == "/graphql":
+            self._graphql(query, body, entry, visited)
+        elif path == "/login" or path.startswith("/login/"):
             self._send(200, LOGIN_PAGE, "text/html; charset=utf-8")
-            return
-        match = _IMAGE_ROUTE.match(url.path)
-        if match and self.command in ("GET", "HEAD"):
-            if auth is False:
-                target = "/login?returnURL=" + quote(self.path, safe="")
-                self._send(302, b"", headers={"Location": target})
-                return
-            self._image(match.group(1), int(match.group(2)), match.group(3), parse_qs(url.query))
-            return
-        if auth is False:
-            self._send(401, b"", headers={"WWW-Authenticate": "FormBased"})
-            return
-        self._send(404, b"404 page not found\n")
+        elif path == "/logout":
+            prefix = (self.headers.get("X-Forwarded-Prefix") or "").rstrip("/")
+            self._send(302, b"", "text/html; charset=utf-8", headers={"Location": f"{prefix}/login"})
+        elif path == "/css":
+            self._send(200, b"", "text/css; charset=utf-8")  # the user's custom CSS: none here
+        elif (match := _IMAGE_ROUTE.match(path)) and self.command in ("GET", "HEAD"):
+            self._image(match.group(1), int(match.group(2)), match.group(3), parse_qs(query))
+        elif _MOUNTED.match(path) or path.startswith("/assets/") or (posixpath.splitext(path)[1]
+                                                                     and path != "/index.html"):
+            self._send(404, b"404 page not found\n")  # a route Stash has but the sandbox lacks, or a file
+        else:
+            self._send(200, APP_PAGE, "text/html")  # the web app's page answers every other path
 
-    def _auth(self, query: str) -> str | bool | None:
-        """'apikey' / 'cookie' when accepted, None when no auth is configured, False when refused."""
-        st = self.server.state
-        if not st.auth_required:
-            return None
-        key = self.headers.get("ApiKey") or (parse_qs(query).get("apikey") or [""])[0]
-        if key:
-            return "apikey" if st.world.api_key and key == st.world.api_key else False
-        first = None  # Go's r.Cookie("session") takes the FIRST cookie of that name
-        for part in (self.headers.get("Cookie") or "").split(";"):
-            name, _, value = part.strip().partition("=")
-            if name == "session":
-                first = value
-                break
-        if first is None or not st.session_valid(first):
-            return False
-        if st.refresh_cookies:  # gorilla session.Save on every request: a fresh cookie, sliding expiry
-            expiry = int(st.expiry())
-            expires = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(st.world.clock.now() + expiry))
-            self._set_cookie = (f"session={st.issue_session()}; Path=/; Expires={expires}; Max-Age={expiry}; "
-                                "SameSite=Lax")
-        return "cookie"
-
-    def _base_url(self) -> str:
-        st = self.server.state
-        if st.external_host:
-            return st.external_host.rstrip("/")
-        host = self.headers.get("Host") or f"{self.server.server_address[0]}:{self.server.server_address[1]}"
-        return f"http://{host}"
-
-    def _graphql(self, query_string: str, body: bytes, entry: dict[str, Any]) -> None:
+    def _graphql(self, query_string: str, body: bytes, entry: dict[str, Any], visited: auth.Visited) -> None:
+        no_store = {"Cache-Control": "no-store"}
         try:
+            payload = self._graphql_payload(query_string, body)
+        except _Transport as exc:
+            self._json(400, {"errors": [{"message": str(exc)}], "data": None}, no_store)
+            return
+        query, variables, op = payload["query"], payload.get("variables"), payload.get("operationName")
+        name, kind, fields = operation_summary(query, op)
+        entry.update(operation=name, type=kind, fields=fields, variables=_truncate(variables))
+        state = self.server.state
+        host, port = self.server.server_address[:2]
+        ctx = Ctx(state.world, base_url(state, self.headers, f"{host}:{port}"), visited=visited)
+        status, out = run(query, variables if isinstance(variables, dict) else None, op, ctx)
+        if ctx.fired and state.hook_runner is not None:  # Stash runs the Post hooks before it answers
+            state.hook_runner(ctx.fired)
+        self._json(status, out, no_store)
+
+    def _graphql_payload(self, query_string: str, body: bytes) -> dict[str, Any]:
+        try:
+            if self.command not in ("GET", "POST"):
+                raise _Transport("transport not supported")
             if self.command == "GET":
                 qs = parse_qs(query_string)
                 payload = {"query": (qs.get("query") or [""])[0],
@@ -245,34 +220,35 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
                 if ctype != "application/json":  # gqlgen's POST transport only accepts JSON
-                    self._json(400, {"errors": [{"message": "transport not supported"}], "data": None})
-                    return
+                    raise _Transport("transport not supported")
                 payload = json.loads(body or b"{}")
             if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
                 raise ValueError("no query")
-        except ValueError:
-            self._json(400, {"errors": [{"message": "json request body could not be decoded"}], "data": None})
-            return
-        query, variables, op = payload["query"], payload.get("variables"), payload.get("operationName")
-        name, kind, fields = operation_summary(query, op)
-        entry.update(operation=name, type=kind, fields=fields, variables=_truncate(variables))
-        status, out = run(query, variables if isinstance(variables, dict) else None, op,
-                          Ctx(self.server.state.world, self._base_url()))
-        self._json(status, out)
+        except _Transport:
+            raise
+        except ValueError as exc:
+            raise _Transport("json request body could not be decoded") from exc
+        return payload
 
     def _image(self, kind: str, oid: int, what: str, qs: dict[str, list[str]]) -> None:
+        """utils.ServeImage + ServeStaticContent: sniffed type, cache headers, ETag, 304."""
         world = self.server.state.world
         with world.lock:
             data = images.image_for(world, kind, oid, what, qs)
         if data is None:
             self._send(404, b"404 page not found\n")
             return
-        self._send(200, data, images.content_type(data), {"Cache-Control": "private, max-age=604800"})
+        tag = images.etag(data)
+        headers = {"Cache-Control": images.cache_control(qs), "ETag": tag}
+        wanted = [t.strip() for t in (self.headers.get("If-None-Match") or "").split(",")]
+        if tag in wanted or "*" in wanted:
+            self._send(304, b"", None, headers)
+            return
+        self._send(200, data, images.content_type(data), headers)
 
-    # ---- admin API ------------------------------------------------------------------------
 
-    def _admin(self, path: str, body: bytes) -> None:
-        handle_admin(self, path, body)
+class _Transport(ValueError):
+    """A request gqlgen's transports refuse (400)."""
 
 
 class StashHTTPServer(ThreadingHTTPServer):
@@ -280,17 +256,29 @@ class StashHTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     block_on_close = False
 
-    def __init__(self, address: tuple[str, int], state: ServerState) -> None:
+    def __init__(self, address: tuple[str, int], state: ServerState,
+                 tls: ssl.SSLContext | None = None) -> None:
         super().__init__(address, Handler)
         self.state = state
+        self.tls = tls
         self._conns: set[socket.socket] = set()
         self._conns_lock = threading.Lock()
 
     def get_request(self) -> tuple[socket.socket, Any]:
         conn, addr = super().get_request()
+        if self.tls is not None:  # handshake in the handler thread, so one slow client blocks nobody
+            conn = self.tls.wrap_socket(conn, server_side=True, do_handshake_on_connect=False)
         with self._conns_lock:
             self._conns.add(conn)
         return conn, addr
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if isinstance(request, ssl.SSLSocket):
+            try:
+                request.do_handshake()
+            except (ssl.SSLError, OSError):
+                return  # a client that refused our certificate: what a real TLS server sees too
+        super().finish_request(request, client_address)
 
     def shutdown_request(self, request: Any) -> None:
         with self._conns_lock:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote_plus
 
-from sandbox.stash.world import File, Group, Performer, Scene, Studio, Tag, World
+from sandbox.stash.sorting import natural_key
+from sandbox.stash.world import File, Group, Performer, Scene, Studio, Tag, World, fingerprints
 
 
 @dataclass
@@ -24,6 +26,8 @@ class Ctx:
     world: World
     base_url: str
     cache: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
+    visited: tuple[tuple[str, str], ...] = ()  # plugin hooks already run in this chain (session cookie)
+    fired: list[dict[str, Any]] = field(default_factory=list)  # hook events this request caused
 
 
 def _stash_ids(items: tuple[tuple[str, str], ...], updated_at: str) -> list[dict[str, str]]:
@@ -39,8 +43,7 @@ def _count_scenes(world: World, attr: str, oid: int) -> int:
 
 
 def file_view(f: File, scene_updated: str) -> dict[str, Any]:
-    oshash = hashlib.md5(f.path.encode()).hexdigest()[:16]
-    prints = {"oshash": oshash, "md5": hashlib.md5(f.path.encode() + b"md5").hexdigest()}
+    prints = fingerprints(f.path)
     return {
         "id": str(f.id), "path": f.path, "basename": f.basename, "mod_time": f.mod_time, "size": f.size,
         "fingerprint": lambda info, type: prints.get(type),
@@ -75,9 +78,11 @@ def tag_view(ctx: Ctx, tid: int) -> dict[str, Any] | None:
 
 
 def _tags(ctx: Ctx, ids: tuple[int, ...]) -> list[dict[str, Any]]:
-    """Tags sorted by name, as Stash's FindBySceneID returns them."""
-    views = [v for v in (tag_view(ctx, i) for i in ids) if v is not None]
-    return sorted(views, key=lambda v: v["name"].casefold())
+    """An object's tags in Stash's order: COALESCE(sort_name, name) COLLATE NATURAL_CI
+    (pkg/sqlite/scene.go tags relationship, tables.go)."""
+    tags = ctx.world.tags
+    ordered = sorted((i for i in ids if i in tags), key=lambda i: natural_key(tags[i].sort_name or tags[i].name))
+    return [v for v in (tag_view(ctx, i) for i in ordered) if v is not None]
 
 
 def performer_view(ctx: Ctx, pid: int) -> dict[str, Any] | None:
@@ -160,7 +165,7 @@ def scene_view(ctx: Ctx, s: Scene) -> dict[str, Any]:
         "files": lambda info: [file_view(w.files[f], s.updated_at) for f in s.file_ids if f in w.files],
         "paths": lambda info: {
             "screenshot": f"{base}/screenshot?t={s.updated_ts}", "preview": f"{base}/preview",
-            "stream": f"{base}/stream", "webp": f"{base}/webp", "vtt": f"{ctx.base_url}/scene/{checksum}_thumbs.vtt",
+            "stream": f"{base}/stream" + (f"?apikey={quote_plus(w.api_key)}" if w.api_key else ""), "webp": f"{base}/webp", "vtt": f"{ctx.base_url}/scene/{checksum}_thumbs.vtt",
             "sprite": f"{ctx.base_url}/scene/{checksum}_sprite.jpg", "funscript": f"{base}/funscript",
             "interactive_heatmap": f"{base}/interactive_heatmap", "caption": f"{base}/caption",
         },
@@ -168,8 +173,8 @@ def scene_view(ctx: Ctx, s: Scene) -> dict[str, Any]:
         "groups": lambda info: [{"group": group_view(ctx, g), "scene_index": i} for g, i in s.groups
                                 if g in w.groups],
         "tags": lambda info: _tags(ctx, s.tag_ids),
-        "performers": lambda info: sorted((v for v in (performer_view(ctx, p) for p in s.performer_ids) if v),
-                                          key=lambda v: v["name"].casefold()),
+        # join-table order (no ORDER BY): the order the performers were added in
+        "performers": lambda info: [v for v in (performer_view(ctx, p) for p in s.performer_ids) if v],
         "stash_ids": _stash_ids(s.stash_ids, s.updated_at),
     }
 

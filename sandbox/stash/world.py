@@ -7,7 +7,11 @@ Every mutation goes through `World` under one lock and bumps `updated_at` the wa
 
 from __future__ import annotations
 
+import hashlib
+import random
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
@@ -151,6 +155,12 @@ class Job:
     sub_tasks: tuple[str, ...] = ()
 
 
+def fingerprints(path: str) -> dict[str, str]:
+    """A file's `oshash` and `md5` (derived from its path: stable, distinct per file)."""
+    return {"oshash": hashlib.md5(path.encode()).hexdigest()[:16],
+            "md5": hashlib.md5(path.encode() + b"md5").hexdigest()}
+
+
 def parse_offset(offset: str) -> tzinfo:
     """'+01:00' / '-05:30' / 'Z' → a fixed zone; an IANA name ('Europe/Berlin') → a zone with DST,
     whose autumn fall-back makes later instants print as SMALLER strings (what Stash compares)."""
@@ -189,10 +199,13 @@ class World:
     version_hash: str = "cf3489efd"
     build_time: str = "2025-01-14 22:18:44"
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    shuffle_input_fields: bool = False  # Go map order: inputFields in random order
+    request: Any = field(default=None, repr=False)  # views.Ctx of the mutation being executed
     _next_job: int = 1
 
     def __post_init__(self) -> None:
         self.tz = parse_offset(self.utc_offset)
+        self._rng = random.Random(0)
 
     # ---- time -----------------------------------------------------------------------------
     def now(self) -> tuple[str, int]:
@@ -223,47 +236,47 @@ class World:
 
     def fire(self, hook_type: str, obj_id: int, input: Any,  # noqa: A002 - Stash's name
              fields: list[str] | None = None) -> None:
-        """Record the Post hook real Stash would run now, as the plugin's `hookContext`.
+        """Record the Post hook real Stash would run now: {type, id, input, inputFields}.
 
-        `inputFields` are the keys the client sent (Stash reads them from the request), so a
-        bulk update reports the bulk input's keys for every scene it touched.
+        `input` is already shaped like Stash's marshalled Go struct (sandbox.stash.hookshape);
+        `inputFields` are the top-level keys the client sent, in the order it sent them (Stash
+        reads a Go map: random order; `shuffle_input_fields` plays that) or None when Stash
+        passes none. runner.hook_input drops `id` 0 and empty `inputFields` like Go's omitempty.
         """
-        if fields is None:
-            fields = sorted(input) if isinstance(input, dict) else []
-        self.hook_events.append({"type": hook_type, "id": obj_id, "input": input, "inputFields": fields})
+        if fields is not None and self.shuffle_input_fields:
+            fields = list(fields)
+            self._rng.shuffle(fields)
+        event: dict[str, Any] = {"type": hook_type, "id": obj_id, "input": input,
+                                 "inputFields": list(fields) if fields is not None else None}
+        request = self.request
+        if request is not None and request.visited:
+            event["visited"] = list(request.visited)  # the hook chain this mutation was made in
+        self.hook_events.append(event)
+        if request is not None:
+            request.fired.append(event)
 
-    # ---- library events that are not mutations ---------------------------------------------
+    # ---- library events that are not mutations (sandbox.stash.library) --------------------
     def scan_new_file(self, path: str, duration: float = 600.0, size: int = 500 * 1_048_576) -> Scene:
-        """A scan found a new video: a scene with no title and NO cover yet, `Scene.Create.Post`
-        with input null (Stash fires it before the screenshot is generated)."""
-        with self.lock:
-            now, ts = self.now()
-            fid = max(self.files, default=0) + 1
-            sid = max(self.scenes, default=0) + 1
-            self.files[fid] = File(fid, path, size, duration, 1920, 1080, now, now)
-            scene = Scene(sid, None, None, None, None, (), None, None, False, now, now, ts, (fid,), None, (), (),
-                          (), (), has_cover=False)
-            self.scenes[sid] = scene
-            self.fire("Scene.Create.Post", sid, None)
-            return scene
+        """A scan found a new video: untitled scene, NO cover yet, `Scene.Create.Post` with input null."""
+        from sandbox.stash import library
+        return library.scan_new_file(self, path, duration, size)
 
     def generate_cover(self, scene_id: int, image: bytes | None = None) -> Scene:
-        """The Generate task wrote the screenshot: cover bytes change, `updated_at` (and so the
-        screenshot URL's `?t=`) does not, and no hook fires."""
-        with self.lock:
-            scene = self.scenes[int(scene_id)]
-            scene.has_cover = True
-            scene.cover = image
-            return scene
+        """The Generate task (or a scan) wrote the cover: bytes change AND `updated_at` bumps (so the
+        screenshot URL's `?t=` changes), no hook fires."""
+        from sandbox.stash import library
+        return library.generate_cover(self, scene_id, image)
+
+    def restore_cover(self, scene_id: int, image: bytes | None = None) -> Scene:
+        """A cover written as a blob only (screenshot migration, import): bytes change,
+        `updated_at` and `?t=` do not, no hook fires."""
+        from sandbox.stash import library
+        return library.restore_cover(self, scene_id, image)
 
     def move_file(self, file_id: int, new_path: str) -> Scene | None:
         """A file moved or was renamed on disk and a scan noticed: `Scene.Update.Post` with input null."""
-        with self.lock:
-            self.files[file_id].path = new_path
-            owner = next((s for s in self.scenes.values() if file_id in s.file_ids), None)
-            if owner is not None:
-                self.fire("Scene.Update.Post", owner.id, None)
-            return owner
+        from sandbox.stash import library
+        return library.move_file(self, file_id, new_path)
 
     # ---- jobs -----------------------------------------------------------------------------
     def add_job(self, description: str, status: str = "RUNNING", progress: float | None = None) -> Job:
@@ -274,10 +287,24 @@ class World:
             self.jobs.append(job)
             return job
 
+    def remove_job(self, job: Job) -> None:
+        """A finished job leaves the queue (Stash keeps it in its history, not in jobQueue)."""
+        with self.lock:
+            self.jobs = [j for j in self.jobs if j is not job]
+
+    @contextmanager
+    def running_task(self, name: str) -> Iterator[Job]:
+        """Stash lists a running plugin task as the job `Running plugin task: <task name>`
+        (internal/manager/task_plugin.go) for as long as the process runs."""
+        job = self.add_job(f"Running plugin task: {name}")
+        try:
+            yield job
+        finally:
+            self.remove_job(job)
+
     def clear_jobs(self) -> None:
         with self.lock:
             self.jobs.clear()
-
 
 def _int(value: int | str) -> int:
     try:

@@ -74,6 +74,25 @@ CONFIGURE_PLUGIN = (
     "mutation ConfigurePlugin($plugin_id: ID!, $input: Map!) { configurePlugin(plugin_id: $plugin_id, input: $input) }"
 )
 
+SCENE_CREATE = "mutation SceneCreate($input: SceneCreateInput!) { sceneCreate(input: $input) { id title updated_at files { id } } }"
+SCENE_MERGE = (
+    "mutation SceneMerge($input: SceneMergeInput!) { sceneMerge(input: $input) { id title updated_at play_count"
+    " files { id path } } }"
+)
+TAGS_MERGE = "mutation TagsMerge($input: TagsMergeInput!) { tagsMerge(input: $input) { id name aliases } }"
+PERFORMER_MERGE = (
+    "mutation PerformerMerge($input: PerformerMergeInput!) { performerMerge(input: $input) { id name updated_at } }"
+)
+FIND_SCENE_TOTALS = (
+    "query Totals($filter: FindFilterType, $scene_filter: SceneFilterType, $ids: [ID!]) {"
+    " findScenes(filter: $filter, scene_filter: $scene_filter, ids: $ids) { count duration filesize scenes { id } } }"
+)
+FIND_PERFORMER_IDS = (
+    "query PerformerIds($ids: [ID!], $filter: FindFilterType) { findPerformers(ids: $ids, filter: $filter) {"
+    " count performers { id name } } }"
+)
+FIND_TAG_IDS = "query TagIds($ids: [ID!]) { findTags(ids: $ids) { count tags { id } } }"
+
 # What stashapi (stashapp-tools 0.2.59) sends on connect and for find_scenes/get_configuration.
 STASHAPI_VERSION = "query StashVersion{ version { build_time hash version } }"
 STASHAPI_APIKEY = "query getApiKey{ configuration { general { apiKey } } }"

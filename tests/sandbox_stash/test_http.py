@@ -42,9 +42,14 @@ def secured(clock: FakeClock):
 
 
 def test_no_auth_mode_accepts_anything() -> None:
+    """Without credentials every request passes, and Stash still mints a session cookie for each
+    plugin process (pkg/plugin/plugins.go makeServerConnection → MakePluginCookie)."""
     with StashSandbox(scenes=3, seed=1) as box:
         assert post(box.url, d.VERSION).status_code == 200
-        assert box.server_connection()["SessionCookie"] is None
+        cookie = box.server_connection()["SessionCookie"]
+        assert cookie["Name"] == "session" and cookie["Value"]
+        assert post(box.url, d.VERSION, cookies={"session": "forged"}).status_code == 200
+        assert post(box.url, d.VERSION, cookies={"session": cookie["Value"]}).status_code == 200
 
 
 def test_auth_required_without_credentials_is_401_formbased(secured: StashSandbox) -> None:
@@ -104,26 +109,37 @@ def test_images_need_auth_and_redirect_to_login_like_stash(secured: StashSandbox
 
 
 def test_screenshot_default_and_generated_covers(box: StashSandbox) -> None:
+    """A scene without a cover gets Stash's embedded scene.svg as image/svg+xml
+    (internal/manager/running_streams.go ServeScreenshot, pkg/utils/image.go ServeImage)."""
     world = box.data
     with_cover = next(s.id for s in world.scenes.values() if s.has_cover)
     others = [s.id for s in world.scenes.values() if not s.has_cover][:2]
-    a = requests.get(f"{box.url}/scene/{with_cover}/screenshot", timeout=10).content
-    b, c = (requests.get(f"{box.url}/scene/{i}/screenshot", timeout=10).content for i in others)
-    assert b == c != a  # scenes without a cover all get Stash's one default image
-    assert decode_png(a) == decode_png(b)
+    a = requests.get(f"{box.url}/scene/{with_cover}/screenshot", timeout=10)
+    b, c = (requests.get(f"{box.url}/scene/{i}/screenshot?default=true", timeout=10) for i in others)
+    assert b.content == c.content != a.content  # scenes without a cover all get Stash's one default image
+    assert a.headers["Content-Type"] == "image/png" and decode_png(a.content)
+    assert b.headers["Content-Type"] == "image/svg+xml" and b.content.startswith(b"<svg")
     assert requests.get(f"{box.url}/scene/999999/screenshot", timeout=10).status_code == 404
 
 
 def test_performer_and_studio_images_with_default_flag(box: StashSandbox) -> None:
+    """Default performer images are bundled PNGs chosen by name; studio/tag/group defaults are SVGs;
+    `default=true` forces the default (internal/api/routes_performer.go, routes_studio.go, images.go)."""
     scene = box.graphql(d.FIND_SCENES, {"filter": {"per_page": -1}})["data"]["findScenes"]["scenes"]
-    urls = {p["image_path"] for s in scene for p in s["performers"]}
-    urls |= {s["studio"]["image_path"] for s in scene if s["studio"]}
-    defaults = [u for u in urls if u.endswith("&default=true")]
-    real = [u for u in urls if not u.endswith("&default=true")]
-    assert defaults and real
-    images = {u: requests.get(u, timeout=10) for u in defaults[:3] + real[:3]}
-    assert all(r.status_code == 200 and r.headers["Content-Type"] == "image/png" for r in images.values())
-    assert len({images[u].content for u in real[:3]}) == len(real[:3])
+    performers = {p["image_path"] for s in scene for p in s["performers"]}
+    studios = {s["studio"]["image_path"] for s in scene if s["studio"]}
+    for urls, default_type in ((performers, "image/png"), (studios, "image/svg+xml")):
+        defaults = [u for u in urls if u.endswith("&default=true")]
+        real = [u for u in urls if not u.endswith("&default=true")]
+        assert defaults and real
+        for u in defaults[:3]:
+            resp = requests.get(u, timeout=10)
+            assert resp.status_code == 200 and resp.headers["Content-Type"] == default_type
+        got = [requests.get(u, timeout=10) for u in real[:3]]
+        assert all(r.headers["Content-Type"] == "image/png" for r in got)
+        assert len({r.content for r in got}) == len(got)
+        forced = requests.get(real[0] + "&default=true", timeout=10)
+        assert forced.headers["Content-Type"] == default_type and forced.content != got[0].content
 
 
 def test_image_url_host_follows_the_request_host(box: StashSandbox) -> None:
@@ -184,7 +200,7 @@ def test_admin_requests_log_and_jobs_over_http(secured: StashSandbox) -> None:
     jobs = post(secured.url, d.JOB_QUEUE, headers={"ApiKey": KEY}).json()["data"]["jobQueue"]
     assert [(j["id"], j["status"], j["description"]) for j in jobs] == [(ids[0], "READY", "Generating...")]
     requests.delete(secured.url + "/_sandbox/jobs", timeout=10)
-    assert post(secured.url, d.JOB_QUEUE, headers={"ApiKey": KEY}).json()["data"]["jobQueue"] == []
+    assert post(secured.url, d.JOB_QUEUE, headers={"ApiKey": KEY}).json()["data"]["jobQueue"] is None
     scene = requests.get(secured.url + "/_sandbox/scenes/1", timeout=10).json()
     assert scene["id"] == 1 and "updated_at" in scene
 
@@ -195,7 +211,9 @@ def test_bad_json_body_is_400(box: StashSandbox) -> None:
     assert resp.status_code == 400
     form = requests.post(box.url + "/graphql", data=b'{"query": "{ version { hash } }"}', timeout=10)
     assert form.status_code == 400 and form.json()["errors"][0]["message"] == "transport not supported"
-    assert requests.get(box.url + "/nothing/here", timeout=10).status_code == 404
+    assert requests.get(box.url + "/nothing/here.js", timeout=10).status_code == 404
+    page = requests.get(box.url + "/nothing/here", timeout=10)  # the web app answers page paths
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
 
 
 def test_get_graphql_query_string(box: StashSandbox) -> None:
@@ -268,5 +286,5 @@ def test_admin_silent_edit_scan_and_hooks_over_http() -> None:
         assert requests.post(box.url + "/_sandbox/scenes/2", json={"nope": 1}, timeout=10).status_code == 400
         new_id = requests.post(box.url + "/_sandbox/scan", json={"path": "/stash/media/x.mp4"}, timeout=10).json()["id"]
         hooks = requests.delete(box.url + "/_sandbox/hooks", timeout=10).json()
-        assert hooks == [{"type": "Scene.Create.Post", "id": new_id, "input": None, "inputFields": []}]
+        assert hooks == [{"type": "Scene.Create.Post", "id": new_id, "input": None, "inputFields": None}]
         assert requests.get(box.url + "/_sandbox/hooks", timeout=10).json() == []

@@ -7,6 +7,7 @@ import base64
 from core.clock import FakeClock
 from sandbox.stash import StashSandbox
 from sandbox.stash.images import png
+from sandbox.stash.sorting import natural_key
 from sandbox.stash.world import rfc3339
 from tests.sandbox_stash import documents as d
 from tests.sandbox_stash.conftest import data
@@ -29,7 +30,9 @@ def test_scene_update_changes_fields_and_bumps_updated_at(fresh: StashSandbox, c
         "groups": [{"group_id": "2", "scene_index": 4}], "urls": ["https://a.example"],
         "stash_ids": [{"endpoint": "https://stashdb.org/graphql", "stash_id": "abc"}]}}))["sceneUpdate"]
     assert out["title"] == "New ✨ title" and out["details"] == "line 1\nline 2" and out["date"] == "2024-05"
-    assert [t["id"] for t in out["tags"]] == sorted(["1", "3"], key=lambda i: fresh.data.tags[int(i)].name.casefold())
+    tags = fresh.data.tags
+    assert [t["id"] for t in out["tags"]] == sorted(["1", "3"], key=lambda i: natural_key(
+        tags[int(i)].sort_name or tags[int(i)].name))
     assert out["performers"] == [] and out["studio"] is None
     assert out["groups"] == [{"group": {"id": "2", "name": fresh.data.groups[2].name}, "scene_index": 4}]
     assert out["updated_at"] == now_text(fresh, clock) != before["updated_at"]
@@ -177,27 +180,74 @@ def test_mutations_record_the_hooks_stash_would_fire(fresh: StashSandbox) -> Non
         ("Scene.Update.Post", 1), ("Scene.Update.Post", 2), ("Scene.Update.Post", 3),
         ("Scene.Update.Post", 4), ("Scene.Update.Post", 5), ("Tag.Update.Post", 1),
         ("Group.Update.Post", 1), ("Movie.Update.Post", 1), ("Scene.Destroy.Post", 6)]
-    assert events[0]["input"] == {"id": "1", "title": "t"} and events[0]["inputFields"] == ["id", "title"]
+    scene_input = events[0]["input"]  # the whole SceneUpdateInput struct, unset fields null (pkg/models/scene.go)
+    assert scene_input["id"] == "1" and scene_input["title"] == "t" and len(scene_input) == 24
+    assert all(v is None for k, v in scene_input.items() if k not in ("id", "title"))
+    assert events[0]["inputFields"] == ["id", "title"]  # the keys the client sent, not sorted
+    assert events[1]["input"] == {"ids": ["2", "3"], "organized": True}  # gqlgen struct: nulls omitted
     assert events[1]["inputFields"] == ["ids", "organized"]
-    assert isinstance(events[3]["input"], list) and events[4]["inputFields"] == ["code", "id"]
-    assert events[-1]["input"]["path"] == path and events[-1]["input"]["id"] == "6"
+    assert isinstance(events[3]["input"], list) and events[4]["inputFields"] == ["id", "code"]
+    assert events[3]["input"][1]["code"] == "c" and events[3]["input"][1]["title"] is None
+    assert events[5]["input"] == {"id": "1", "name": "zzz"}  # TagUpdateInput is gqlgen-generated
+    destroy = events[-1]["input"]
+    assert destroy == {"id": "6", "delete_file": False, "delete_generated": None, "checksum": destroy["checksum"],
+                       "oshash": destroy["oshash"], "path": path}
+    assert len(destroy["checksum"]) == 32 and len(destroy["oshash"]) == 16 and events[-1]["inputFields"] is None
     assert fresh.hook_events() == []
 
 
-def test_scan_then_generate_changes_cover_bytes_but_not_the_url(fresh: StashSandbox, clock: FakeClock) -> None:
+def test_scenes_destroy_hook_keeps_all_ids(fresh: StashSandbox) -> None:
+    """plugin.ScenesDestroyInput embeds the call's input: `ids` is the whole list in every hook."""
+    fresh.graphql(d.SCENES_DESTROY, {"input": {"ids": ["8", "9"]}})
+    events = fresh.hook_events(clear=True)
+    assert [(e["type"], e["id"]) for e in events] == [("Scene.Destroy.Post", 8), ("Scene.Destroy.Post", 9)]
+    assert all(e["input"]["ids"] == ["8", "9"] and "id" not in e["input"] for e in events)
+    assert events[0]["input"]["path"] != events[1]["input"]["path"]
+    res = fresh.graphql(d.SCENES_DESTROY, {"input": {"ids": ["10", "10"]}})
+    assert res["errors"][0]["message"] == "scene with id 10 not found" and fresh.data.scene(10) is not None
+
+
+def test_scan_then_generate_changes_cover_bytes_and_the_url(fresh: StashSandbox, clock: FakeClock) -> None:
+    """A scan's scene fires Scene.Create.Post (input null) before its cover exists; generating the
+    cover writes the blob AND stamps updated_at, so `?t=` moves — no hook
+    (internal/manager/task_generate_screenshot.go). A blob-only restore moves nothing."""
     import urllib.request
 
     clock.advance(30)
     new = fresh.scan_new_file("/stash/media/new/Fresh.mp4")
-    assert fresh.hook_events()[-1] == {"type": "Scene.Create.Post", "id": new.id, "input": None, "inputFields": []}
+    assert fresh.hook_events()[-1] == {"type": "Scene.Create.Post", "id": new.id, "input": None, "inputFields": None}
     before = scene(fresh, str(new.id))
     assert before["title"] == "" and before["files"][0]["basename"] == "Fresh.mp4"  # "" not null, like Stash
     default = urllib.request.urlopen(before["paths"]["screenshot"]).read()
+    assert default.startswith(b"<svg")
     clock.advance(30)
+    hooks = len(fresh.hook_events())
     fresh.generate_cover(new.id)
     after = scene(fresh, str(new.id))
-    assert after["paths"]["screenshot"] == before["paths"]["screenshot"]
-    assert urllib.request.urlopen(after["paths"]["screenshot"]).read() != default
+    assert after["paths"]["screenshot"] != before["paths"]["screenshot"] and after["updated_at"] > before["updated_at"]
+    assert after["paths"]["screenshot"].endswith(f"?t={int(clock.now())}") and len(fresh.hook_events()) == hooks
+    generated = urllib.request.urlopen(after["paths"]["screenshot"]).read()
+    assert generated != default
+    clock.advance(30)
+    fresh.restore_cover(new.id, png("migrated"))
+    restored = scene(fresh, str(new.id))
+    assert restored["paths"]["screenshot"] == after["paths"]["screenshot"]
+    assert urllib.request.urlopen(restored["paths"]["screenshot"]).read() == png("migrated")
     moved = fresh.data.move_file(new.file_ids[0], "/stash/media/moved/Fresh.mp4")
     assert moved is not None and fresh.hook_events()[-1]["input"] is None
     assert scene(fresh, str(new.id))["files"][0]["path"] == "/stash/media/moved/Fresh.mp4"
+    assert scene(fresh, str(new.id))["updated_at"] == restored["updated_at"]  # a rename does not bump
+
+
+def test_performer_and_studio_hooks_carry_the_full_struct(fresh: StashSandbox) -> None:
+    """PerformerUpdateInput / StudioUpdateInput are hand-written pkg/models structs: every field,
+    unset ones null; custom_fields is a struct of its own."""
+    from sandbox.stash import hookshape
+
+    fresh.graphql(d.PERFORMER_UPDATE, {"input": {"id": "1", "name": "P"}})
+    fresh.graphql(d.STUDIO_UPDATE, {"input": {"id": "1", "name": "S"}})
+    performer, studio = fresh.hook_events(clear=True)
+    assert tuple(performer["input"]) == hookshape.PERFORMER_UPDATE and performer["input"]["name"] == "P"
+    assert performer["input"]["custom_fields"] == {"full": None, "partial": None, "remove": None}
+    assert tuple(studio["input"]) == hookshape.STUDIO_UPDATE and studio["input"]["tag_ids"] is None
+    assert performer["inputFields"] == ["id", "name"] and studio["inputFields"] == ["id", "name"]

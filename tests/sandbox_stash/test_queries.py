@@ -13,13 +13,23 @@ def find(box: StashSandbox, doc: str = d.FIND_SCENE_IDS, **variables: object) ->
     return data(box.graphql(doc, variables))["findScenes"]
 
 
-def test_default_page_is_25_sorted_by_title(box: StashSandbox) -> None:
+def test_default_page_is_25_in_insertion_order(box: StashSandbox) -> None:
+    """No `sort` → no ORDER BY at all (pkg/sqlite/scene.go setSceneSort): SQLite's rowid order,
+    played as insertion order; per_page defaults to 25 (pkg/models/find_filter.go)."""
     res = find(box, d.FIND_SCENES)
     assert res["count"] == 300
-    assert len(res["scenes"]) == 25
-    files = {s["id"]: s["files"][0]["basename"] for s in res["scenes"]}
-    keys = [((s["title"] or files[s["id"]]).casefold()) for s in res["scenes"]]
-    assert keys == sorted(keys)
+    assert [s["id"] for s in res["scenes"]] == [str(i) for i in range(1, 26)]
+    assert [s["id"] for s in find(box, filter={"sort": ""})["scenes"]] == [str(i) for i in range(1, 26)]
+
+
+def test_title_sort_is_natural_with_basename_fallback(box: StashSandbox) -> None:
+    """sort "title" = COALESCE(title, basename) NATURAL_CI, then the folder, then the final
+    COALESCE(title, id) tie-break (scene.go)."""
+    from sandbox.stash.sorting import natural_key
+
+    res = find(box, d.FIND_SCENES, filter={"sort": "title", "per_page": -1})
+    keys = [natural_key(s["title"] or s["files"][0]["basename"]) for s in res["scenes"]]
+    assert keys == sorted(keys) and len(keys) == 300
 
 
 def test_paging_covers_every_scene_exactly_once(box: StashSandbox) -> None:
@@ -238,7 +248,8 @@ def test_configuration_plugins_and_api_key(box: StashSandbox) -> None:
 
 
 def test_job_queue(box: StashSandbox) -> None:
-    assert data(box.graphql(d.JOB_QUEUE))["jobQueue"] == []
+    """An empty queue is null — a nil Go slice (internal/api/resolver_query_job.go)."""
+    assert data(box.graphql(d.JOB_QUEUE))["jobQueue"] is None
     box.add_job("Scanning...")
     try:
         jobs = data(box.graphql(d.JOB_QUEUE))["jobQueue"]
@@ -247,14 +258,20 @@ def test_job_queue(box: StashSandbox) -> None:
         box.data.clear_jobs()
 
 
-def test_q_searches_title_details_code_and_path(box: StashSandbox) -> None:
+def test_q_searches_title_details_path_and_fingerprints_not_code(box: StashSandbox) -> None:
+    """`q` columns: title, details, folder path + basename, fingerprints, marker titles
+    (pkg/sqlite/scene.go Query) — not `code`."""
+    from sandbox.stash.world import fingerprints
+
     world = box.data
-    scene = next(s for s in world.scenes.values() if s.code and s.details)
-    res = find(box, filter={"per_page": -1, "q": scene.code.lower()})
-    assert str(scene.id) in {s["id"] for s in res["scenes"]}
+    scene = next(s for s in world.scenes.values() if s.code and s.details and s.code.lower() not in (
+        (s.title or "") + s.details + world.files[s.file_ids[0]].path).lower())
+    res = find(box, filter={"per_page": -1, "q": scene.code})
+    assert str(scene.id) not in {s["id"] for s in res["scenes"]}
     base = world.files[scene.file_ids[0]].basename
-    res = find(box, filter={"per_page": -1, "q": base})
-    assert {s["id"] for s in res["scenes"]} >= {str(scene.id)}
+    assert str(scene.id) in {s["id"] for s in find(box, filter={"per_page": -1, "q": base})["scenes"]}
+    oshash = fingerprints(world.files[scene.file_ids[0]].path)["oshash"]
+    assert [s["id"] for s in find(box, filter={"per_page": -1, "q": oshash})["scenes"]] == [str(scene.id)]
     assert find(box, filter={"q": "no-such-words-anywhere xyz"})["count"] == 0
 
 

@@ -50,11 +50,15 @@ def test_task_input_and_run_like_stash(tmp_path: Path) -> None:
 
 
 def test_hook_input_shape() -> None:
-    doc = runner.hook_input({"Port": 1}, "Scene.Update.Post", 45, {"id": "45", "title": "x"}, ["id", "title"])
+    """HookContext (pkg/plugin/common/msg.go): `id` and `inputFields` are omitempty, `input` always there."""
+    doc = runner.hook_input({"Port": 1}, "Scene.Update.Post", 45, {"id": "45", "title": "x"}, ["title", "id"])
     assert doc["args"] == {"hookContext": {"id": 45, "type": "Scene.Update.Post",
-                                           "input": {"id": "45", "title": "x"}, "inputFields": ["id", "title"]}}
+                                           "input": {"id": "45", "title": "x"}, "inputFields": ["title", "id"]}}
     doc = runner.hook_input({"Port": 1}, "Scene.Create.Post", 7, None, None, args={"mode": "hook"})
-    assert doc["args"]["mode"] == "hook" and doc["args"]["hookContext"]["input"] is None
+    assert doc["args"]["mode"] == "hook" and doc["args"]["hookContext"] == {"id": 7, "type": "Scene.Create.Post",
+                                                                            "input": None}
+    assert runner.hook_input({}, "Tag.Merge.Post", 0, {}, [])["args"]["hookContext"] == {"type": "Tag.Merge.Post",
+                                                                                         "input": {}}
 
 
 def test_error_field_is_returned(tmp_path: Path) -> None:
@@ -70,6 +74,9 @@ def test_error_field_is_returned(tmp_path: Path) -> None:
     ('import sys; sys.stdin.read(); print("[1]")', "not an object"),
     ('import sys; sys.stdin.read(); sys.stderr.write("plain line\\n"); print("{}")', "prefix"),
     ('import sys; sys.stdin.read(); sys.stderr.write("\\x01i\\x02" + "x" * 70000 + "\\n"); print("{}")', "64 KiB"),
+    ('import sys; sys.stdin.read(); sys.stderr.write("\\x01i\\x02\\n"); print("{}")', "empty message after the prefix"),
+    ('import sys; sys.stdin.read(); sys.stderr.write("\\x01p\\x02half\\n"); print("{}")', "not a float"),
+    ('import sys; sys.stdin.read(); print(\'{"error": 5}\')', "not a string"),
 ])
 def test_protocol_violations_fail_loudly(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(runner.PluginProtocolError, match=message):
