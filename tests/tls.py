@@ -25,6 +25,26 @@ def self_signed(folder: Path, name: str) -> tuple[Path, Path]:
     return cert, key
 
 
+def fixed_answer(body: bytes, content_type: str) -> type[http.server.BaseHTTPRequestHandler]:
+    """A handler that answers every GET and POST with `body` (the request body is read first)."""
+
+    class _Fixed(http.server.BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer  # noqa: N815 - http.server's names
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return _Fixed
+
+
 @contextlib.contextmanager
 def https_server(handler: type[http.server.BaseHTTPRequestHandler], cert: Path, key: Path) -> Iterator[int]:
     """Serve `handler` over TLS on a loopback port; yields the port."""

@@ -4,7 +4,6 @@ which bundle it was checked against."""
 
 from __future__ import annotations
 
-import http.server
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,28 +13,18 @@ import requests
 from core.errors import ConfigError
 from core.settings import load_settings
 from plex.client import classify, make_session
-from tests.tls import https_server, needs_openssl, self_signed
+from tests.tls import fixed_answer, https_server, needs_openssl, self_signed
 
 pytestmark = needs_openssl
 
 
-class _Identity(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        body = b'<?xml version="1.0"?><MediaContainer size="0" machineIdentifier="tls"/>'
-        self.send_response(200)
-        self.send_header("Content-Type", "text/xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+_IDENTITY = fixed_answer(b'<?xml version="1.0"?><MediaContainer size="0" machineIdentifier="tls"/>', "text/xml")
 
 
 @pytest.fixture
 def https_url(tmp_path: Path) -> Iterator[str]:
     cert, key = self_signed(tmp_path, "plex.test")
-    with https_server(_Identity, cert, key) as port:
+    with https_server(_IDENTITY, cert, key) as port:
         yield f"https://127.0.0.1:{port}"
 
 

@@ -5,7 +5,6 @@ set instead of "Stash unreachable"."""
 
 from __future__ import annotations
 
-import http.server
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,29 +14,18 @@ import pytest
 from core.connection import StashConnection
 from core.errors import ConfigError
 from stash.client import TLS_CA_ENV, TLS_NAME_ENV, StashClient
-from tests.tls import https_server, needs_openssl, self_signed
+from tests.tls import fixed_answer, https_server, needs_openssl, self_signed
 
 pytestmark = needs_openssl
 
 
-class _Version(http.server.BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = json.dumps({"data": {"version": {"version": "v0.28.1"}}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+_VERSION = fixed_answer(json.dumps({"data": {"version": {"version": "v0.28.1"}}}).encode(), "application/json")
 
 
 @pytest.fixture
 def tls(tmp_path: Path) -> Iterator[tuple[StashConnection, Path]]:
     cert, key = self_signed(tmp_path, "stash.test")
-    with https_server(_Version, cert, key) as port:
+    with https_server(_VERSION, cert, key) as port:
         yield StashConnection("https", "127.0.0.1", port), cert
 
 
