@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import time
 
 import pytest
 import requests
@@ -11,15 +10,7 @@ from plexapi.exceptions import BadRequest, NotFound, Unauthorized
 from plexapi.server import PlexServer
 
 from sandbox.plex import PlexSandbox
-
-
-def _wait_for(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
+from tests.world import wait_until
 
 
 def test_wrong_or_missing_token_is_unauthorized(sandbox):
@@ -86,7 +77,7 @@ def test_down_for_seconds_refuses_connections_then_recovers(sandbox, plex):
     sandbox.clear_faults()
     assert PlexServer(sandbox.url, sandbox.token, timeout=5).friendlyName
     sandbox.set_faults(down=0.2)  # comes back by itself, on the same port
-    assert _wait_for(lambda: requests.get(sandbox.url + "/identity", timeout=1).ok
+    assert wait_until(lambda: requests.get(sandbox.url + "/identity", timeout=1).ok
                      if _listening(sandbox) else False)
     assert sandbox.faults_state()["down"] is False
 
@@ -124,7 +115,7 @@ def test_busy_delays_writes_only_and_a_timed_out_write_still_lands(sandbox, plex
     assert plex.query(f"/library/metadata/{rk}", timeout=5) is not None
     with pytest.raises(requests.exceptions.ReadTimeout):
         plex.query(f"/library/sections/1/all?type=1&id={rk}&title.value=Late", method=plex._session.put, timeout=0.1)
-    assert _wait_for(lambda: sandbox.item_state(rk)["fields"]["title"] == "Late")
+    assert wait_until(lambda: sandbox.item_state(rk)["fields"]["title"] == "Late")
 
 
 def test_scan_delay_makes_refresh_asynchronous(sandbox, plex):
@@ -134,7 +125,7 @@ def test_scan_delay_makes_refresh_asynchronous(sandbox, plex):
     section.update(path="/media/other/new")
     sections = requests.get(sandbox.url + "/library/sections", headers={"X-Plex-Token": sandbox.token}, timeout=5)
     assert 'refreshing="1"' in sections.text  # real scans are asynchronous; clients can see them running
-    assert _wait_for(lambda: sandbox.item_state(rk)["scanned"])
+    assert wait_until(lambda: sandbox.item_state(rk)["scanned"])
     assert [m.ratingKey for m in section.all()] == [int(rk)]
 
 
@@ -163,7 +154,7 @@ def test_down_seconds_via_admin_api(sandbox):
     assert resp.status_code == 200 and resp.json()["down"] == 0.3
     with pytest.raises(requests.exceptions.ConnectionError):
         requests.get(sandbox.url + "/identity", timeout=5)
-    assert _wait_for(lambda: _listening(sandbox))
+    assert wait_until(lambda: _listening(sandbox))
 
 
 @pytest.mark.parametrize("status", [429, 503])
@@ -201,5 +192,5 @@ def test_frozen_accepts_reads_nothing_and_resumes_like_sigcont(sandbox, plex):
     admin = requests.get(sandbox.url + "/_sandbox/faults", timeout=5)  # the admin API still answers
     assert admin.ok and admin.json()["frozen"] is True
     sandbox.clear_faults()
-    assert _wait_for(lambda: sandbox.item_state(rk)["fields"]["title"] == "Late")  # the held write lands
+    assert wait_until(lambda: sandbox.item_state(rk)["fields"]["title"] == "Late")  # the held write lands
     assert movie.reload().title == "Late"

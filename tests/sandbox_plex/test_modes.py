@@ -3,9 +3,6 @@ with the real plexapi, plus the realistic defaults (proxy line limit, background
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import pytest
 import requests
 from plexapi.exceptions import BadRequest, NotFound, Unauthorized
@@ -13,17 +10,10 @@ from plexapi.server import PlexServer
 
 from sandbox.plex import PlexSandbox
 from sandbox.plex.modes import ALTERNATIVES, KNOWN, NO_PROXY_LINE_LIMIT, PROXY_LINE_LIMIT, Modes, parse_modes
+from tests.world import wait_until
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 
-
-def _wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def _put(sb: PlexSandbox, path: str, **params: object) -> requests.Response:
@@ -201,7 +191,7 @@ def test_scans_run_in_the_background_by_default(sandbox, plex):
     section.update(path="/media/other/new")
     assert sandbox.item_state(rk)["scanned"] is False  # the answer came before the scan
     assert 'refreshing="1"' in _sections_xml(sandbox)  # plexapi's library.sections() is cached
-    assert _wait_for(lambda: sandbox.item_state(rk)["scanned"])
+    assert wait_until(lambda: sandbox.item_state(rk)["scanned"])
     assert 'refreshing="1"' not in _sections_xml(sandbox)
     sandbox.set_modes(scan_delay_ms=0)
     later = sandbox.add_item("Other Videos", "/media/other/later/b.mp4", scanned=False)
@@ -216,7 +206,7 @@ def test_item_refresh_runs_the_agent_which_respects_locks(sandbox, plex):
     movie = plex.fetchItem(int(rk))
     movie.editSummary("Locked summary")  # plexapi locks what it edits
     movie.refresh()
-    assert _wait_for(lambda: sandbox.item_state(rk)["fields"].get("studio") == "Agent Studio")
+    assert wait_until(lambda: sandbox.item_state(rk)["fields"].get("studio") == "Agent Studio")
     state = sandbox.item_state(rk)
     assert state["fields"]["summary"] == "Locked summary" and state["tags"]["genre"] == ["Agent Genre"]
     plain = sandbox.add_item("Movies", "/media/movies/plain file.mkv", title="Renamed by a user")
