@@ -112,19 +112,26 @@ def tags_merge(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any] |
         return tag_view(ctx, dest)
 
 
-def performer_merge(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any] | None:
-    ctx: Ctx = info.context
-    world = ctx.world
+def _merge_ids(input: dict[str, Any], table: dict[int, Any], noun: str, dest_prefix: str) -> tuple[list[int], int]:
+    """Source and destination ids of a performer/scene merge, checked in Stash's order and with
+    its messages: destination among the sources, a missing source, a missing destination."""
     sources = list(dict.fromkeys(_int_list(input["source"], "source ids")))
     dest = _int_list([input["destination"]], "destination id")[0]
     if dest in sources:
-        raise GraphQLError("destination performer cannot be in source list")
+        raise GraphQLError(f"destination {noun} cannot be in source list")
+    missing = next((s for s in sources if s not in table), None)
+    if missing is not None:
+        raise GraphQLError(f"finding source {noun}s: {noun} with id {missing} not found")
+    if dest not in table:
+        raise GraphQLError(f"{dest_prefix}{noun} with id {dest} not found")
+    return sources, dest
+
+
+def performer_merge(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any] | None:
+    ctx: Ctx = info.context
+    world = ctx.world
     with world.lock:
-        missing = next((s for s in sources if s not in world.performers), None)
-        if missing is not None:
-            raise GraphQLError(f"finding source performers: performer with id {missing} not found")
-        if dest not in world.performers:
-            raise GraphQLError(f"updating performer: performer with id {dest} not found")
+        sources, dest = _merge_ids(input, world.performers, "performer", "updating performer: ")
         target = world.performers[dest]
         values = input.get("values") or {}
         _set_simple(target, values, _PERFORMER_VALUES)
@@ -146,17 +153,9 @@ def performer_merge(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, A
 def scene_merge(_root: Any, info: Any, input: dict[str, Any]) -> dict[str, Any] | None:
     ctx: Ctx = info.context
     world = ctx.world
-    sources = list(dict.fromkeys(_int_list(input["source"], "source ids")))
-    dest_id = _int_list([input["destination"]], "destination id")[0]
-    if dest_id in sources:
-        raise GraphQLError("destination scene cannot be in source list")
     with world.lock:
-        missing = next((s for s in sources if s not in world.scenes), None)
-        if missing is not None:
-            raise GraphQLError(f"finding source scenes: scene with id {missing} not found")
-        dest = world.scenes.get(dest_id)
-        if dest is None:
-            raise GraphQLError(f"scene with id {dest_id} not found")
+        sources, dest_id = _merge_ids(input, world.scenes, "scene", "")
+        dest = world.scenes[dest_id]
         moved = tuple(f for s in sources for f in world.scenes[s].file_ids)
         values = {k: v for k, v in (input.get("values") or {}).items() if k != "id"}
         if dest.file_ids:
