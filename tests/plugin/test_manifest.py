@@ -8,7 +8,8 @@ import sys
 
 from core import catalog
 from core.catalog import HOOK_TYPES
-from core.settings import SPECS
+from core.legacy_settings import EARLIER_KEYS, RETIRED, translate
+from core.settings import PAGE_SPECS, SPECS
 from tests.plugin.helpers import ROOT
 from tests.plugin.yaml_subset import parse
 from tools.build_manifest import MANIFEST, manifest_data, render
@@ -85,14 +86,26 @@ def test_hooks_subscribed():
 
 def test_every_setting_is_in_the_manifest_with_text():
     settings = manifest()["settings"]
-    assert list(settings) == [s.key for s in SPECS]
-    for spec in SPECS:
-        entry = settings[spec.key]
+    assert list(settings) == [s.page for s in PAGE_SPECS]
+    for spec in PAGE_SPECS:
+        entry = settings[spec.page]
         assert entry["displayName"] == spec.display and entry["type"] == spec.type
         assert entry["description"].startswith(spec.description)
 
 
+def test_page_order_is_the_group_order():
+    """Stash lists plugin settings sorted by key (pkg/plugin/config.go getPluginSettings: sort.Strings),
+    so the key order must be SPECS' order: connection, what to sync, collections, matching, ..."""
+    keys = [s.page for s in PAGE_SPECS]
+    assert keys == sorted(keys) and len(keys) == len(set(keys))
+    letters = {}
+    for spec in PAGE_SPECS:
+        letters.setdefault(spec.group, spec.page[0])
+        assert spec.page[0] == letters[spec.group] and spec.page[1:3].isdigit() and spec.page[3] == "_", spec.page
+
+
 def test_previous_generation_keys_are_kept():
+    """Every 1.x key is read: as the attribute it always was (translated to today's page key), or retired."""
     keys = {s.key for s in SPECS}
     old = {"plex_url", "plex_token", "plex_library", "enabled", "max_retries", "strict_matching",
            "preserve_plex_edits", "connect_timeout", "read_timeout", "max_tags", "sync_master", "sync_studio",
@@ -100,3 +113,8 @@ def test_previous_generation_keys_are_kept():
            "sync_background", "sync_collection", "trigger_plex_scan", "skip_not_found", "reconcile_interval",
            "reconcile_scope", "reconcile_missing", "debug_logging", "obfuscate_paths"}
     assert old <= keys and "path_map" in keys
+    page_or_tuning = {s.page or s.key for s in SPECS}
+    for key in old:
+        translated, _ = translate({key: "1"})
+        assert set(translated) <= page_or_tuning and (translated or key in RETIRED), key
+        assert key in EARLIER_KEYS or key in translated, key
