@@ -44,6 +44,8 @@ def translate(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
             _earlier(SPEC_BY_KEY[key], value, raw, out, notes)
         elif key in RETIRED:
             notes.append(RETIRED[key])
+        elif _tuning(key) and value not in (None, ""):
+            notes.append(f"{key} = {value!r} is kept; it is no longer on the settings page.")
     if OLD_UNMATCHED_MAP in raw:
         _unmatched_map(raw[OLD_UNMATCHED_MAP], out, notes)
     return out, notes

@@ -130,11 +130,23 @@ def _mapping(task: TaskContext, checks: Checks) -> None:
     (checks.ok if resolved * 2 >= len(scenes) else checks.problem)(text + detail + ".")
 
 
+def _earlier_settings(task: TaskContext, checks: Checks) -> None:
+    """Keys stored by an earlier version that the page cannot show (docs/upgrade.md)."""
+    try:
+        notes = task.settings(require_plex=False).upgrade_notes
+    except SyncError:
+        return
+    for note in notes:
+        checks.ok(f"Earlier setting: {note}")
+
+
 def health_check(task: TaskContext) -> str:
     checks = Checks()
     _packages(checks)
     stash_ok = _stash(task, checks)
     plex_ok = stash_ok and _plex(task, checks)
+    if stash_ok:
+        _earlier_settings(task, checks)
     if plex_ok:
         try:
             _mapping(task, checks)

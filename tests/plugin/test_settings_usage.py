@@ -1,5 +1,6 @@
 """Every setting shown to users is read by plugin code AND changes what the plugin does (design F16:
-settings shown but ignored).
+settings shown but ignored). A setting is checked by its attribute (SettingSpec.key, what code reads as
+`settings.<key>`); a test may set it by that name, by its page key or by its earlier key.
 
 Read: the parsed source (ast, not text) of the plugin's packages reads the key as an attribute
 (`settings.sync_tags`), a string subscript or `.get("key")`, or through a Settings property that
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from core.settings import SPECS, Settings, defaults
+from core.settings import SPEC_BY_PAGE, SPECS, Settings, defaults
 from plex.desired import desired_state
 from plex.filematch import basename_fallback_allowed
 from plex.item import ItemState
@@ -170,7 +171,7 @@ def _configured_in(func: ast.FunctionDef) -> set[str]:
             found.update(str(k.value) for k in node.keys if isinstance(k, ast.Constant))
         elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and isinstance(node.slice, ast.Constant):
             found.add(str(node.slice.value))
-    return found & KEYS
+    return (found & KEYS) | {SPEC_BY_PAGE[k].key for k in found if k in SPEC_BY_PAGE}
 
 
 def _asserts(func: ast.FunctionDef) -> bool:
@@ -216,3 +217,6 @@ def test_configuration_detection_reads_code_not_text() -> None:
                      '    s = load_settings({"worker_idle_s": 5})\n    assert w\n')
     func = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef))
     assert _configured_in(func) == {"skip_not_found", "worker_idle_s"} and _asserts(func)
+    tree = ast.parse('def test_y():\n    s = load_settings({"b04_no_studio": True})\n    assert s\n')
+    func = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef))
+    assert _configured_in(func) == {"sync_studio"}
