@@ -47,7 +47,7 @@ def translate(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         elif _tuning(key) and value not in (None, ""):
             notes.append(f"{key} = {value!r} is kept; it is no longer on the settings page.")
     if OLD_UNMATCHED_MAP in raw:
-        _unmatched_map(raw[OLD_UNMATCHED_MAP], out, notes)
+        _unmatched_map(raw, out, notes)
     return out, notes
 
 
@@ -118,14 +118,16 @@ def convert_unmatched_map(text: str) -> str:
     return "; ".join(pairs)
 
 
-def _unmatched_map(value: Any, out: dict[str, Any], notes: list[str]) -> None:
+def _unmatched_map(raw: dict[str, Any], out: dict[str, Any], notes: list[str]) -> None:
+    """Used only while no path mapping was ever set (a Path mapping cleared on the page stays cleared)."""
+    value = raw[OLD_UNMATCHED_MAP]
     converted = convert_unmatched_map(str(value or ""))
     if not converted:
         if str(value or "").strip():
             notes.append(f"{OLD_UNMATCHED_MAP} (1.x) has no plex=>stash pair; ignored.")
         return
     page = SPEC_BY_KEY["path_map"].page
-    if out.get(page) not in (None, ""):
+    if page in raw or raw.get("path_map") not in (None, ""):
         notes.append(f"{OLD_UNMATCHED_MAP} (1.x) is ignored: Path mapping ({page}) is set.")
         return
     out[page] = converted

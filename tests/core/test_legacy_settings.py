@@ -78,9 +78,10 @@ def test_unmatched_path_map_is_turned_around():
 
 
 def test_modern_path_map_wins_over_the_unmatched_map():
-    for raw in ({"path_map": "/s=>/p"}, {"d01_path_map": "/s=>/p"}):
+    for raw in ({"path_map": "/s=>/p"}, {"d01_path_map": "/s=>/p"}, {"d01_path_map": "", "path_map": "/s=>/p"}):
         s = load_settings({**raw, OLD_UNMATCHED_MAP: "/x=>/y"}, require_plex=False)
-        assert s.path_map == "/s=>/p" and any("ignored" in n for n in s.upgrade_notes)
+        assert s.path_map == raw["d01_path_map" if "d01_path_map" in raw else "path_map"]
+        assert any("ignored" in n for n in s.upgrade_notes)
     s = load_settings({OLD_UNMATCHED_MAP: "no pair here"}, require_plex=False)
     assert s.path_map == "" and any("no plex=>stash pair" in n for n in s.upgrade_notes)
 
