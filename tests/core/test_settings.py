@@ -149,3 +149,18 @@ def test_token_never_appears_in_error_messages():
     from core.redact import redact
     assert "SECRET-TOKEN-123" not in redact(f"GET /?X-Plex-Token={s.plex_token}")
     assert not any("SECRET-TOKEN-123" in n for n in s.upgrade_notes + s.warnings)
+
+
+def test_every_spec_is_well_formed():
+    """Catches a line written in another shape (e.g. the earlier `_b(key, default, display, description)`)."""
+    import re
+    for spec in SPECS:
+        assert isinstance(spec.key, str) and spec.key.isidentifier(), spec
+        assert isinstance(spec.display, str) and spec.display and isinstance(spec.description, str), spec
+        assert spec.type in (BOOLEAN, NUMBER, STRING), spec
+        assert not spec.page or re.fullmatch(r"[a-z]\d\d_[a-z0-9_]+", spec.page), spec
+        if spec.type == NUMBER:
+            assert spec.minimum <= spec.default <= spec.maximum, spec
+        if spec.choices:
+            assert spec.default in spec.choices, spec
+    assert len({s.key for s in SPECS}) == len(SPECS)
