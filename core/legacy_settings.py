@@ -24,7 +24,7 @@ EARLIER_KEYS: frozenset[str] = frozenset((
     "collection_parent_studio_prefix", "collection_groups", "collection_group_prefix", "collection_performers",
     "collection_performer_prefix", "collection_tags", "collection_tag_prefix", "collection_organized",
     "sync_poster", "sync_background", "scene_filter", "preserve_plex_edits", "trigger_plex_scan",
-    "skip_not_found", "not_found_window_h", "max_retries", "reconcile_interval", "reconcile_scope",
+    "skip_not_found", "max_retries", "reconcile_interval", "reconcile_scope",
     "reconcile_missing", "debug_logging", "obfuscate_paths",
 ))
 # Keys only 1.x had, and what became of them.

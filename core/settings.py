@@ -96,7 +96,7 @@ def _boolean(spec: SettingSpec, raw: Any, warnings: list[str]) -> Any:
 
 
 def _number(spec: SettingSpec, raw: Any, warnings: list[str]) -> Any:
-    """0 (what the page shows and stores for an empty box) is the default; nan/inf/true are refused."""
+    """0 on the page (what it shows and stores for an empty box) is the default; nan/inf/true are refused."""
     fallback = f"using the default {_shown(spec, spec.default)}"
     if isinstance(raw, bool):
         warnings.append(f"{_label(spec)} = {raw!r} is true/false, not a number; {fallback}.")
@@ -109,7 +109,7 @@ def _number(spec: SettingSpec, raw: Any, warnings: list[str]) -> Any:
     if not math.isfinite(value):
         warnings.append(f"{_label(spec)} = {raw!r} is not a finite number; {fallback}.")
         return spec.default
-    if value == 0:
+    if value == 0 and spec.page:
         return spec.default
     lo, hi = spec.minimum, spec.maximum
     if (lo is not None and value < lo) or (hi is not None and value > hi):

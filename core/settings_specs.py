@@ -11,7 +11,8 @@ Two names per setting: `page` is the key Stash stores; `key` is the attribute pl
 (`settings.sync_studio`) and holds the effective value (True unless "Don't sync studio" is on).
 `values` turns a page checkbox into that value: (when off, when on).
 Settings with no `page` are not on the settings page: switches and tuning kept for values stored
-by earlier versions and for tests (core/legacy_settings.py reads earlier keys).
+by earlier versions and for tests, read as stored (their 0 is a real 0; core/legacy_settings.py
+reads the earlier keys of page settings).
 
 Add a setting: one line in its group below, with the next free number of that group
 (`_b("b20_sync_countries", "sync_countries", "Sync countries", "Off: ...")`); then read
@@ -159,10 +160,8 @@ GROUPS: tuple[tuple[str, tuple[SettingSpec, ...]], ...] = (
     )),
     ("Files Plex does not have, retries", (
         _b("e01_skip_not_found", "skip_not_found", "Skip scenes not in Plex",
-           "On: jobs for files Plex does not have are dropped. Off: retried for the window below."),
-        _n("e02_not_found_hours", "not_found_window_h", 24, "Not-found window (h)",
-           "Hours to keep retrying a file Plex does not have.", 1, 720),
-        _n("e03_max_retries", "max_retries", 5, "Max retries",
+           "On: jobs for files Plex does not have are dropped. Off: retried for 24 hours, then Failed Jobs."),
+        _n("e02_max_retries", "max_retries", 5, "Max retries",
            "Attempts for a failing job before it goes to Failed Jobs.", 1, 100),
     )),
     ("Reconciliation", (
@@ -188,7 +187,9 @@ GROUPS: tuple[tuple[str, tuple[SettingSpec, ...]], ...] = (
         _tune("backoff_cap_s", NUMBER, 3600, "Longest delay between retries in seconds.", 10, 86400),
         _tune("worker_idle_s", NUMBER, 30, "Seconds the background worker waits with nothing to do before it exits.",
               5, 3600),
-        _tune("reconcile_max_heals", NUMBER, 2, "Times a scene Plex keeps reverting is re-pushed.", 1, 20),
+        _tune("not_found_window_h", NUMBER, 24, "Hours to keep retrying a file Plex does not have (0: Failed Jobs "
+              "at once).", 0, 720),
+        _tune("reconcile_max_heals", NUMBER, 2, "Times a scene Plex keeps reverting is re-pushed (0: never).", 0, 20),
     )),
 )
 

@@ -42,7 +42,8 @@ INTRO = (
 )
 TUNING_TEXT = (
     "These are read when stored (by an earlier version, or through Stash's GraphQL `configurePlugin`)",
-    "but not shown on the settings page: nobody needs to change them in normal use.\n",
+    "but not shown on the settings page: nobody needs to change them in normal use. Here a 0 is a",
+    "real 0 (a stored `not_found_window_h: 0` sends a file Plex lacks to Failed Jobs at once).\n",
 )
 
 

@@ -60,12 +60,19 @@ def test_hidden_switches_keep_their_stored_meaning():
 
 
 def test_number_zero_means_the_default_never_none():
-    for spec in SPECS:
+    for spec in PAGE_SPECS:
         if spec.type == NUMBER:
-            assert getattr(load_settings({spec.page or spec.key: 0}, require_plex=False), spec.key) == spec.default
+            assert getattr(load_settings({spec.page: 0}, require_plex=False), spec.key) == spec.default
             assert spec.default != 0 and spec.minimum >= 1, spec.key
     assert load_settings({"b15_max_tags": 0}, require_plex=False).max_tags == 100
     assert load_settings({"b15_max_tags": 12}, require_plex=False).max_tags == 12
+
+
+def test_tuning_numbers_off_the_page_take_zero_literally():
+    """Not on the page, so nothing shows 0 for unset: a stored 0 keeps its earlier meaning."""
+    s = load_settings({"not_found_window_h": 0, "reconcile_max_heals": 0}, require_plex=False)
+    assert s.not_found_window_h == 0 and s.reconcile_max_heals == 0 and not s.warnings
+    assert defaults().not_found_window_h == 24 and defaults().reconcile_max_heals == 2
 
 
 @pytest.mark.parametrize("raw", [float("nan"), float("inf"), float("-inf"), "nan", "inf", "-Infinity", "1e999",
@@ -78,10 +85,10 @@ def test_bad_numbers_warn_and_use_the_default(raw):
 
 
 def test_huge_and_negative_numbers_are_clamped_with_warning():
-    s = load_settings({**PLEX, "a04_plex_timeout": 1e300, "e03_max_retries": -4})
+    s = load_settings({**PLEX, "a04_plex_timeout": 1e300, "e02_max_retries": -4})
     assert s.read_timeout == 300 and s.max_retries == 1
     assert any("a04_plex_timeout" in w and "300" in w for w in s.warnings)
-    assert any("e03_max_retries" in w and "using 1" in w for w in s.warnings)
+    assert any("e02_max_retries" in w and "using 1" in w for w in s.warnings)
     assert all(math.isfinite(v) for v in (s.read_timeout, s.max_retries))
 
 
