@@ -34,10 +34,10 @@ def default_text(spec: SettingSpec) -> str:
     if spec.secret or spec.type == BOOLEAN:
         return ""
     if spec.type == NUMBER:
-        return f" 0: {spec.default:g} ({spec.minimum:g}–{spec.maximum:g})."
+        return f" 0 means {spec.default:g} (allowed: {spec.minimum:g}–{spec.maximum:g})."
     if spec.default == "":
         return ""
-    return f" Empty: {spec.default}."
+    return f" Empty means {spec.default}."
 
 
 def manifest_data() -> dict:
