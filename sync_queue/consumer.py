@@ -13,12 +13,17 @@ import contextlib
 from pathlib import Path
 
 from core.clock import SYSTEM_CLOCK, Clock
+from core.errors import ConfigError
 from sync_queue.db import open_db
 from sync_queue.jobs import Job
 from sync_queue.lock import ConsumerBusy, ConsumerLock, held_here
 from sync_queue.store import QueueStore
 
 TRIM_EVERY = 500  # acks between history trims
+
+
+class DataFolderGone(ConfigError):
+    """The lock file at the data folder is no longer ours: stop consuming (no job is charged)."""
 
 
 class Consumer(QueueStore):
@@ -45,6 +50,18 @@ class Consumer(QueueStore):
                 conn.close()
             self._release_lock()
             raise
+
+    def take_due(self, limit: int) -> tuple[list[Job], float | None]:
+        """As QueueStore.take_due, after proving this process is still the one consumer: if the
+        data folder was deleted (or replaced) under us, a new worker may own the new lock file,
+        so this one stops instead of draining beside it."""
+        lock = self._lock or held_here(self.data_dir)
+        if lock is not None and not lock.still_at_path():
+            raise DataFolderGone(
+                f"Stash2Plex's data folder {self.data_dir} was deleted or replaced while this worker ran; it "
+                "stops so that only one process drains the queue. The next hook or task starts a fresh worker "
+                "(run Reconcile (All) to restore the sync records if the folder was deleted).")
+        return super().take_due(limit)
 
     def ack(self, job: Job) -> None:
         super().ack(job)
