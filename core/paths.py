@@ -86,11 +86,27 @@ def _me() -> str:
         return "the user that runs Stash"
 
 
+FULL_BELOW_BYTES = 64 * 1024
+
+
+def disk_full(path: Path) -> bool:
+    """True when the file system holding `path` (or its nearest existing parent) has almost no
+    space left: SQLite often reports a full disk as "disk I/O error" (a WAL index it cannot map)."""
+    for candidate in (Path(path), *Path(path).parents):
+        try:
+            vfs = os.statvfs(candidate)
+        except (OSError, AttributeError):
+            continue
+        return vfs.f_bavail * vfs.f_frsize < FULL_BELOW_BYTES
+    return False
+
+
 def storage_problem(path: Path, exc: BaseException) -> str:
     """One actionable sentence for an OSError (or SQLite error text) on the data folder `path`."""
     code = getattr(exc, "errno", None)
     text = str(exc).lower()
-    if code in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in text or "no space" in text:
+    full = code in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in text or "no space" in text
+    if full or disk_full(path):
         return (f"The disk holding Stash2Plex's data folder {path} is full: free some space there, "
                 f"{_ELSEWHERE} on another disk. Queued jobs are kept.")
     if code == errno.EROFS or "read-only file system" in text:
