@@ -183,6 +183,12 @@ class PathIndex:
                               "(SELECT section_id FROM plex_index WHERE rating_key=?)", (str(rating_key),))
             self.conn.execute("DELETE FROM plex_index WHERE rating_key=?", (str(rating_key),))
 
+    def allow_refresh(self) -> None:
+        """Lift the refresh throttle: the next miss refreshes at once (the user asked to push
+        now, e.g. right after Plex scanned new files)."""
+        with immediate(self.conn):
+            self.conn.execute("UPDATE plex_index_sections SET refreshed_at=0")
+
     def put_item(self, rating_key: str, section_id: str, files: list[str], title: str = "") -> None:
         """Record one item seen in a full fetch (keeps the index right after a re-resolve)."""
         rows = [(norm_path(f), basename(f), str(rating_key), str(section_id), f, title, "", "", "", 0, 0)

@@ -28,7 +28,10 @@ def process_queue(task: TaskContext, now: bool = False) -> str:
     if now:
         from sync_queue.consumer import expedite_waiting
 
+        from plex.index import PathIndex
+
         moved = expedite_waiting(task.db, task.clock)
+        PathIndex(task.db, task.clock).allow_refresh()  # files Plex scanned meanwhile are found
         stashlog.info(f"{moved} jobs waiting for a retry are due now." if moved else "No job was waiting for a retry.")
     summary = run_foreground(task.stash_conn, task.data_dir, settings, clock=task.clock)
     return AlreadyLogged(summary.line())  # run_foreground logged it at the right level
