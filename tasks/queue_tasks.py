@@ -26,9 +26,8 @@ def process_queue(task: TaskContext, now: bool = False) -> str:
     from worker.foreground import run_foreground
 
     if now:
-        from sync_queue.consumer import expedite_waiting
-
         from plex.index import PathIndex
+        from sync_queue.consumer import expedite_waiting
 
         moved = expedite_waiting(task.db, task.clock)
         PathIndex(task.db, task.clock).allow_refresh()  # files Plex scanned meanwhile are found

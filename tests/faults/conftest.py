@@ -66,9 +66,8 @@ def tiny_fs(tmp_path: Path) -> Iterator[Path]:
 def fill(folder: Path) -> Path:
     """Write a file until the file system is full; returns it (delete it to free the space)."""
     ballast = folder / "ballast.bin"
-    with open(ballast, "wb") as fh:
-        with contextlib.suppress(OSError):
-            while True:
-                fh.write(b"\0" * 65536)
-                fh.flush()
+    with open(ballast, "wb", buffering=0) as fh, contextlib.suppress(OSError):
+        while True:
+            fh.write(b"\0" * 65536)
+            fh.flush()
     return ballast
