@@ -19,10 +19,14 @@ def _run() -> int:
         return main()
     except Exception as exc:
         from core.fatal import record_fatal
-        from core.paths import data_dir
+        from core.paths import data_dir, storage_problem
         from core.redact import redact
 
-        record_fatal(data_dir(create=False), f"Worker crashed: {type(exc).__name__}: {redact(exc)}")
+        folder = data_dir(create=False)
+        text = str(exc).lower()
+        storage = isinstance(exc, OSError) or any(w in text for w in ("disk is full", "disk i/o", "readonly"))
+        record_fatal(folder, storage_problem(folder, exc) if storage else
+                     f"Worker crashed: {type(exc).__name__}: {redact(exc)}")
         raise
 
 
