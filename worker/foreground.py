@@ -192,7 +192,8 @@ def watch_background(stash_conn: StashConnection, data_dir: Path, settings: Sett
             else:
                 clock.sleep(WATCH_POLL_S)
         reporter.report(total or 0, total or 0, force=True)
+        note = waiting_note(db, clock)
         return DrainSummary(processed=total or 0, stopped=StopReason.BACKGROUND,
-                            message="The background worker processed the queue.")
+                            message=f"The background worker processed the queue. {note}".strip())
     finally:
         db.close()
