@@ -43,6 +43,8 @@ def take_fatal(folder: object) -> str | None:
     """The recorded message (removed, so it is shown once), or None. Two stats when there is none."""
     found = None
     for path in (os.path.join(str(folder), MARKER), _fallback(str(folder))):
+        if not os.path.exists(path):
+            continue
         try:
             with open(path, encoding="utf-8") as fh:
                 text = fh.read().strip()

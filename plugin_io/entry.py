@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 
 from core import stashlog
@@ -82,9 +83,14 @@ def _preflight(inv: Invocation) -> None:
     from core.paths import data_dir, ensure_data_dir
 
     folder = data_dir(create=False)
-    if not os.path.lexists(folder):
+    try:
+        mode = os.stat(folder).st_mode
+    except FileNotFoundError:
         return  # nothing to protect yet; the first run that writes creates it
-    ensure_data_dir(folder)  # a file where the folder should be → DataFolderError
+    except OSError:
+        mode = 0
+    if not stat.S_ISDIR(mode):
+        ensure_data_dir(folder)  # a file where the folder should be, or unreadable → DataFolderError
     from core.owner import check_owner
 
     check_owner(folder, inv.stash_conn.stash_dir, inv.stash_conn.port)
