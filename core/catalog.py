@@ -46,6 +46,10 @@ TASKS: tuple[tuple[str, str, str, tuple[tuple[str, str], ...]], ...] = (
      "health_check", ()),
     ("Rebuild Plex Index", "Re-read every Plex item's file path into the local index used for matching.",
      "rebuild_index", ()),
+    ("Process Queue Now (Retry Waiting Jobs Too)",
+     "Like Process Queue, but jobs waiting for a retry (after a Plex or Stash error, or for Plex to scan a "
+     "new file) are pushed now instead of at their retry time. Failed jobs are not touched.",
+     "process_queue_now", ()),
 )
 
 # Hook types Stash fires for a scene itself, and for an object whose scenes carry it (fan-out).

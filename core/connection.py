@@ -15,12 +15,13 @@ class StashConnection:
     """Where Stash is and how to authenticate. A plain class, not a dataclass: the hook path
     imports this module and `dataclasses` alone would cost it more than its whole work."""
 
-    FIELDS = ("scheme", "host", "port", "session_cookie_name", "session_cookie", "api_key", "plugin_dir")
+    FIELDS = ("scheme", "host", "port", "session_cookie_name", "session_cookie", "api_key", "plugin_dir",
+              "stash_dir")
     __slots__ = FIELDS
 
     def __init__(self, scheme: str, host: str, port: int, session_cookie_name: str | None = None,
                  session_cookie: str | None = None, api_key: str | None = None,
-                 plugin_dir: str | None = None) -> None:
+                 plugin_dir: str | None = None, stash_dir: str | None = None) -> None:
         self.scheme = scheme
         self.host = host
         self.port = port
@@ -28,6 +29,7 @@ class StashConnection:
         self.session_cookie = session_cookie
         self.api_key = api_key
         self.plugin_dir = plugin_dir
+        self.stash_dir = stash_dir  # `Dir`: the folder of Stash's config file (identifies the install)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, StashConnection) and self.to_json() == other.to_json()
@@ -69,26 +71,57 @@ class StashConnection:
         return conn
 
 
+MAX_PORT_DIGITS = 5
+
+
+def _text(raw: dict, key: str, where: str = "server_connection") -> str | None:
+    """A string field or None; any other JSON type is malformed input (never str()-ed into use)."""
+    value = raw.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ConnectionInputError(f"{where}.{key} is a {type(value).__name__}, expected a string")
+    return value
+
+
+def _port(value: object) -> int:
+    if value is None or value == "" or value == 0:
+        return 9999
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ConnectionInputError(f"server_connection.Port is a {type(value).__name__}, expected a number")
+    text = str(value).strip() if isinstance(value, str) else None
+    if text is not None and not (text.isascii() and text.isdigit() and len(text) <= MAX_PORT_DIGITS):
+        raise ConnectionInputError(f"server_connection.Port {text[:12]!r} is not a port number")
+    port = int(text) if text is not None else int(value)  # type: ignore[arg-type]
+    if not 0 < port < 65536:
+        raise ConnectionInputError(f"server_connection.Port {str(port)[:12]} is out of range (1-65535)")
+    return port
+
+
+def _cookie(raw: object) -> tuple[str | None, str | None]:
+    if raw is None:
+        return None, None
+    if not isinstance(raw, dict):
+        raise ConnectionInputError(f"server_connection.SessionCookie is a {type(raw).__name__}, expected an object")
+    name = _text(raw, "Name", "server_connection.SessionCookie") or "session"
+    value = _text(raw, "Value", "server_connection.SessionCookie")
+    return name, value
+
+
 def parse_server_connection(raw: object) -> StashConnection:
-    """Build a connection from Stash's Go-cased JSON; wildcard bind hosts map to loopback."""
+    """Build a connection from Stash's Go-cased JSON; wildcard bind hosts map to loopback. Every
+    field must have the type Stash's Go struct gives it (pkg/plugin/common/msg.go)."""
     if not isinstance(raw, dict):
         raise ConnectionInputError("server_connection is missing or not an object")
-    scheme = str(raw.get("Scheme") or "http").lower()
+    scheme = (_text(raw, "Scheme") or "http").lower()
     if scheme not in ("http", "https"):
-        raise ConnectionInputError(f"server_connection.Scheme {scheme!r} is not http or https")
-    host = str(raw.get("Host") or "")
+        raise ConnectionInputError(f"server_connection.Scheme {scheme[:20]!r} is not http or https")
+    host = _text(raw, "Host") or ""
     if host in _WILDCARD_HOSTS:
         host = "127.0.0.1" if host != "::" and host != "[::]" else "::1"
-    try:
-        port = int(raw.get("Port") or 9999)
-    except (TypeError, ValueError) as exc:
-        raise ConnectionInputError(f"server_connection.Port {raw.get('Port')!r} is not a number") from exc
-    cookie = raw.get("SessionCookie")
-    name = value = None
-    if isinstance(cookie, dict):
-        name = cookie.get("Name") or "session"
-        value = cookie.get("Value") or None
-    api_key = raw.get("ApiKey") or None
+    port = _port(raw.get("Port"))
+    name, value = _cookie(raw.get("SessionCookie"))
+    api_key = _text(raw, "ApiKey")
     conn = StashConnection(
         scheme=scheme,
         host=host,
@@ -96,7 +129,8 @@ def parse_server_connection(raw: object) -> StashConnection:
         session_cookie_name=name if value else None,
         session_cookie=value,
         api_key=api_key,
-        plugin_dir=raw.get("PluginDir") or None,
+        plugin_dir=_text(raw, "PluginDir"),
+        stash_dir=_text(raw, "Dir"),
     )
     register_secret(value)
     register_secret(api_key)

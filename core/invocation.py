@@ -11,6 +11,8 @@ from __future__ import annotations
 from core.connection import StashConnection
 
 MAX_ID = 2**63 - 1
+MAX_ID_DIGITS = 19  # len(str(MAX_ID)): longer digit strings are out of range without int() (whose
+# own limit of 4300 digits would raise a ValueError that is not an InputError)
 
 
 class InputError(ValueError):
@@ -60,9 +62,12 @@ def parse_id(raw: object, what: str) -> int | None:
     elif isinstance(raw, float) and raw.is_integer():
         value = int(raw)
     elif isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
-        value = int(raw.strip())
+        digits = raw.strip().lstrip("0") or "0"
+        if len(digits) > MAX_ID_DIGITS:
+            raise InputError(f"{what} {digits[:24]}… ({len(digits)} digits) is out of range")
+        value = int(digits)
     else:
         raise InputError(f"{what} {str(raw)[:80]!r} is not a numeric id")
     if value < 0 or value > MAX_ID:
-        raise InputError(f"{what} {value} is out of range")
+        raise InputError(f"{what} {str(value)[:24]} is out of range")
     return value or None

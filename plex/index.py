@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.clock import SYSTEM_CLOCK, Clock
+from core.errors import NotInPlex
 from plex.client import classify
 from plex.pathmap import basename, norm_path
 from sync_queue.db import immediate
@@ -45,7 +46,7 @@ def _int(value: str | None) -> int:
         return 0
 
 
-def parse_listing(root: Any, section_id: str) -> Iterator[tuple[Any, ...]]:
+def parse_listing(root: Iterable[Any], section_id: str) -> Iterator[tuple[Any, ...]]:
     """Rows (norm, base, entry fields...) of one listing page: one row per Part file."""
     for video in root:
         if video.tag != "Video":
@@ -182,6 +183,12 @@ class PathIndex:
                               "(SELECT section_id FROM plex_index WHERE rating_key=?)", (str(rating_key),))
             self.conn.execute("DELETE FROM plex_index WHERE rating_key=?", (str(rating_key),))
 
+    def allow_refresh(self) -> None:
+        """Lift the refresh throttle: the next miss refreshes at once (the user asked to push
+        now, e.g. right after Plex scanned new files)."""
+        with immediate(self.conn):
+            self.conn.execute("UPDATE plex_index_sections SET refreshed_at=0")
+
     def put_item(self, rating_key: str, section_id: str, files: list[str], title: str = "") -> None:
         """Record one item seen in a full fetch (keeps the index right after a re-resolve)."""
         rows = [(norm_path(f), basename(f), str(rating_key), str(section_id), f, title, "", "", "", 0, 0)
@@ -189,6 +196,26 @@ class PathIndex:
         with immediate(self.conn):
             self.conn.execute("DELETE FROM plex_index WHERE rating_key=?", (str(rating_key),))
             self.conn.executemany("INSERT OR REPLACE INTO plex_index VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+
+    def recheck(self, server: Any, rating_key: str) -> tuple[list[str], str]:
+        """One GET of an item the index may know at an old path (the file moved, same item):
+        its rows are replaced by what Plex shows now. → (files, section id); ([], "") when the
+        item is gone (then it is forgotten). Other errors are classified and raised."""
+        try:
+            root = server.query(f"/library/metadata/{int(rating_key)}")
+        except Exception as exc:
+            err = classify(exc)
+            if not isinstance(err, NotInPlex):
+                raise err from exc
+            self.remove(rating_key)
+            return [], ""
+        videos = [v for v in (root if root is not None else []) if v.tag == "Video"]
+        section = str((videos[0].get("librarySectionID") if videos else None) or root.get("librarySectionID") or "")
+        rows = list(parse_listing(videos, section))
+        with immediate(self.conn):
+            self.conn.execute("DELETE FROM plex_index WHERE rating_key=?", (str(rating_key),))
+            self.conn.executemany("INSERT OR REPLACE INTO plex_index VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+        return [r[4] for r in rows], section
 
     def count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM plex_index").fetchone()[0])

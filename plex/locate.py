@@ -6,6 +6,8 @@ Resolution order (which files, and when the file-name fallback applies: plex.fil
 2. Exact mapped path in the path index; multi-file scenes match on any file (in Stash's order).
    A miss refreshes the index incrementally (throttled) and, when the last full rebuild is
    old, rebuilds it once before giving up.
+   Still nothing and a record: one GET of the remembered item, which may hold the file at its
+   new path (moved on disk, same item: `_moved`).
 3. The file-name fallback (plex.filematch.best_by_suffix); the implied mapping is logged as a hint.
 4. Several equally good items → Ambiguous (with paths); nothing → NotInPlex (mapped paths).
 """
@@ -98,6 +100,23 @@ def _remembered(index: PathIndex, record: Any, mapped: list[str]) -> Location | 
     return None
 
 
+def _moved(server: Any, index: PathIndex, record: Any, mapped: list[str], section_ids: set[str]) -> Location | None:
+    """The remembered item may hold the scene's file at its new path (moved or renamed on disk,
+    kept as the same item by Plex; its addedAt is old, so an incremental refresh never lists
+    it): one GET of that item before declaring the scene not in Plex, instead of waiting for
+    the hourly full rebuild. Works whether or not Plex moved the item's updatedAt."""
+    rk = str(getattr(record, "rating_key", "") or "")
+    if not rk.isdigit():
+        return None
+    files, section = index.recheck(server, rk)
+    wanted = {norm_path(p) for p in mapped}
+    hit = next((f for f in files if norm_path(f) in wanted), None)
+    if hit is None or section not in section_ids:
+        return None
+    stashlog.info(f"Scene {getattr(record, 'scene_id', '?')}: Plex item {rk} now holds {hit}; found it there")
+    return Location(section, rk, hit)
+
+
 def locate(server: Any, index: PathIndex, scene: dict[str, Any], record: Any, settings: Settings) -> Location:
     """The Plex item for `scene`; raises NotInPlex or Ambiguous (or ConfigError for settings)."""
     stash_paths = scene_files(scene)
@@ -121,6 +140,8 @@ def locate(server: Any, index: PathIndex, scene: dict[str, Any], record: Any, se
         if found is None and full_age >= FULL_STALE_S:
             index.refresh(server, sections, full=True)
             found = _exact(index, mapped, section_ids)
+    if found is None and record is not None:
+        found = _moved(server, index, record, mapped, section_ids)
     if found is None and basename_fallback_allowed(settings):
         found = _by_suffix(index, stash_paths, section_ids)
     if found is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 
 from core import stashlog
@@ -76,6 +77,54 @@ def _dispatch(inv: Invocation) -> object:
     return run_task(inv)
 
 
+def _preflight(inv: Invocation) -> None:
+    """Before any work: the data folder is usable and belongs to this Stash (core.owner), and
+    a fatal error the background worker left behind (core.fatal) reaches the Stash log once."""
+    from core.paths import data_dir, ensure_data_dir
+
+    folder = data_dir(create=False)
+    try:
+        mode = os.stat(folder).st_mode
+    except FileNotFoundError:
+        return  # nothing to protect yet; the first run that writes creates it
+    except OSError:
+        mode = 0
+    if not stat.S_ISDIR(mode):
+        ensure_data_dir(folder)  # a file where the folder should be, or unreadable → DataFolderError
+    from core.owner import check_owner
+
+    check_owner(folder, inv.stash_conn.stash_dir, inv.stash_conn.port)
+    from core.fatal import take_fatal
+
+    fatal = take_fatal(folder)
+    if fatal:
+        stashlog.error(f"The Stash2Plex background worker stopped: {redact(fatal)}")
+
+
+_STORAGE_WORDS = ("disk is full", "no space", "readonly", "read-only", "permission denied", "disk i/o error",
+                  "unable to open database")
+
+
+def _storage_problem(exc: BaseException) -> str | None:
+    """An OSError or SQLite error about the data folder → one actionable sentence (core.paths)."""
+    sqlite3 = sys.modules.get("sqlite3")
+    is_db = sqlite3 is not None and isinstance(exc, sqlite3.OperationalError)
+    if not (is_db or isinstance(exc, OSError)):
+        return None
+    if is_db and not any(word in str(exc).lower() for word in _STORAGE_WORDS):
+        return None
+    from core.paths import data_dir, storage_problem
+
+    folder = data_dir(create=False)
+    name = getattr(exc, "filename", None)
+    if isinstance(exc, OSError) and not (name and str(name).startswith(str(folder))):
+        import errno
+
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+            return None
+    return storage_problem(folder, exc)
+
+
 def _debug_traceback() -> None:
     import traceback
 
@@ -97,6 +146,7 @@ def main(data: bytes | str) -> tuple[int, str]:
             stashlog.error(message)
             return EXIT_BAD_INPUT, dump({"error": message})
         try:
+            _preflight(inv)
             output = _dispatch(inv)
             return EXIT_OK, dump({"output": output})
         except InputError as exc:  # a shape only detectable while deciding (e.g. bulk ids)
@@ -122,6 +172,9 @@ def _describe(exc: BaseException) -> str:
         return "interrupted"
     if isinstance(exc, SystemExit):
         return f"stopped early (exit {exc.code})"
+    storage = _storage_problem(exc)
+    if storage:
+        return redact(storage)
     if isinstance(exc, ModuleNotFoundError) and exc.name:
         from core.deps import missing_dependency
 

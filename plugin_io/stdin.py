@@ -63,7 +63,19 @@ def _string_args(raw: dict) -> dict[str, str]:
 
 
 def parse_invocation(data: bytes | str, known_modes: tuple[str, ...] | frozenset[str]) -> Invocation:
-    """Parse the whole stdin document; raises InputError with a message meant for the Stash log."""
+    """Parse the whole stdin document; raises InputError with a message meant for the Stash log.
+
+    A shape no check above foresaw (a wrong type deep inside, a number too long for int()) still
+    becomes an InputError, never a traceback: the document is what is wrong, not the plugin."""
+    try:
+        return _parse(data, known_modes)
+    except InputError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError) as exc:
+        raise InputError(f"stdin document has an unexpected shape ({type(exc).__name__}: {str(exc)[:120]})") from exc
+
+
+def _parse(data: bytes | str, known_modes: tuple[str, ...] | frozenset[str]) -> Invocation:
     doc = _decode(data)
     try:
         conn = parse_server_connection(doc.get("server_connection"))

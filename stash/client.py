@@ -300,7 +300,10 @@ class StashClient:
         target = self.image_url(url)
         if target is None:
             return b""
-        resp = self._send("GET", target, allow_redirects=False)
+        try:
+            resp = self._send("GET", target, allow_redirects=False)
+        except ServerDown as exc:  # Stash's outage, not Plex's: must not open the Plex circuit
+            raise Transient(f"Could not fetch an image from Stash (Stash, not Plex, is unreachable): {exc}") from exc
         if resp.is_redirect:  # Stash sends unauthenticated image requests to its login page
             raise AuthFailed(_AUTH_HINT.format(status=resp.status_code))
         if resp.status_code == 404:  # e.g. the cover is not generated yet: try again later

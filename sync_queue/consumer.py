@@ -10,26 +10,34 @@ trimmed to a bounded history as it acks.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from pathlib import Path
 
 from core.clock import SYSTEM_CLOCK, Clock
-from sync_queue.db import open_db
+from core.errors import ConfigError
+from sync_queue.db import immediate, open_db
 from sync_queue.jobs import Job
 from sync_queue.lock import ConsumerBusy, ConsumerLock, held_here
+from sync_queue.schema import JOBS, WAITING
 from sync_queue.store import QueueStore
 
 TRIM_EVERY = 500  # acks between history trims
+
+
+class DataFolderGone(ConfigError):
+    """The lock file at the data folder is no longer ours: stop consuming (no job is charged)."""
 
 
 class Consumer(QueueStore):
     """Raises ConsumerBusy when another process is the consumer. Accepts a lock this process
     already holds (it then leaves it held on close). Use as a context manager or call `close()`."""
 
-    __slots__ = ("data_dir", "resumed", "_lock", "_acks")
+    __slots__ = ("data_dir", "resumed", "taken", "_lock", "_acks")
 
     def __init__(self, data_dir: Path, clock: Clock = SYSTEM_CLOCK) -> None:
         self.data_dir = Path(data_dir)
         self._acks = 0
+        self.taken: dict[str, int] = {}  # target → times taken by this consumer (jobs vs attempts)
         self._lock: ConsumerLock | None = None
         if held_here(self.data_dir) is None:
             self._lock = ConsumerLock(self.data_dir)
@@ -45,6 +53,22 @@ class Consumer(QueueStore):
                 conn.close()
             self._release_lock()
             raise
+
+    def take_due(self, limit: int) -> tuple[list[Job], float | None]:
+        """As QueueStore.take_due, after proving this process is still the one consumer: if the
+        data folder was deleted (or replaced) under us, a new worker may own the new lock file,
+        so this one stops instead of draining beside it."""
+        lock = self._lock or held_here(self.data_dir)
+        if lock is not None and not lock.still_at_path():
+            raise DataFolderGone(
+                f"Stash2Plex's data folder {self.data_dir} was deleted or replaced while this worker ran; it "
+                "stops so that only one process drains the queue. The next hook or task starts a fresh worker "
+                "(run Reconcile (All) to restore the sync records if the folder was deleted).")
+        jobs, next_due = super().take_due(limit)
+        for job in jobs:
+            key = f"{job.kind}:{job.target_id}"
+            self.taken[key] = self.taken.get(key, 0) + 1
+        return jobs, next_due
 
     def ack(self, job: Job) -> None:
         super().ack(job)
@@ -68,3 +92,13 @@ class Consumer(QueueStore):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def expedite_waiting(conn: sqlite3.Connection, clock: Clock = SYSTEM_CLOCK) -> int:
+    """Make every waiting job due now (the user asked to push now, backoff or not); returns how
+    many were moved. Touches only waiting rows, never in-progress or failed ones, so it is safe
+    beside a running consumer. Attempts already charged stay charged."""
+    with immediate(conn):
+        cur = conn.execute(f"UPDATE {JOBS} SET due_at = ? WHERE {WAITING} AND due_at > ?",
+                           (clock.now(), clock.now()))
+    return int(cur.rowcount or 0)

@@ -13,6 +13,8 @@ import os
 import time
 from pathlib import Path
 
+from core.paths import ensure_data_dir
+
 try:
     import fcntl
 except ImportError:  # Windows: msvcrt byte-range lock, also dropped by the OS when the holder dies
@@ -46,7 +48,7 @@ class ConsumerLock:
         other = _HELD.get(_key(self.data_dir))
         if other is not None and other is not self:
             return False
-        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        ensure_data_dir(self.data_dir)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         if not _flock_nb(fd):
             os.close(fd)
@@ -58,6 +60,19 @@ class ConsumerLock:
         self._fd = fd
         _HELD[_key(self.data_dir)] = self
         return True
+
+    def still_at_path(self) -> bool:
+        """True while the file at `path` is the one this lock holds. False when the data folder
+        (or the lock file) was deleted or replaced: a new process may then lock the new file, so
+        this holder must stop consuming (design D4)."""
+        if self._fd is None:
+            return False
+        try:
+            here = os.stat(self.path)
+        except OSError:
+            return False
+        mine = os.fstat(self._fd)
+        return (here.st_dev, here.st_ino) == (mine.st_dev, mine.st_ino)
 
     def release(self) -> None:
         if self._fd is None:

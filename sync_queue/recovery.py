@@ -10,6 +10,7 @@ the current version (sync_queue.schema) here, under the same init lock.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
 import time
@@ -19,7 +20,7 @@ from pathlib import Path
 from core import stashlog
 from core.clock import Clock
 from core.errors import ConfigError
-from core.paths import DATA_DIR_ENV
+from core.paths import DATA_DIR_ENV, disk_full, ensure_data_dir, storage_problem
 from core.paths import data_dir as default_data_dir
 from sync_queue import schema
 from sync_queue.conn import connect, is_busy, retry_busy
@@ -35,6 +36,8 @@ class _Unusable(Exception):
 
 
 def _readonly_error(path: Path, detail: str) -> ConfigError:
+    if disk_full(path.parent):  # SQLite says "disk I/O error" or "readonly" for a full disk too
+        return ConfigError(storage_problem(path.parent, OSError(errno.ENOSPC, detail)))
     return ConfigError(
         f"Stash2Plex cannot write its database {path} ({detail}). Make the folder {path.parent} and the "
         f"files in it writable by the user that runs Stash, or point the environment variable "
@@ -83,9 +86,13 @@ def _open(path: Path, check: bool, create: bool) -> sqlite3.Connection:
     be created (only done with `create`, i.e. under the init lock), OperationalError when busy or
     not writable."""
     _check_header(path)
-    if not create and not path.exists():
+    existed = path.exists()
+    if not create and not existed:
         raise _NeedsInit()
     conn = connect(path)
+    if not existed:  # private to the user; SQLite gives -wal/-shm the database file's mode
+        with contextlib.suppress(OSError):
+            os.chmod(path, 0o600)
     try:
         if check:
             _quick_check(conn)
@@ -116,10 +123,8 @@ def _prepare(conn: sqlite3.Connection) -> None:
 
 
 def ensure_dir(path: Path) -> None:
-    """Create the data folder private to the user (0700)."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with contextlib.suppress(OSError):
-        os.chmod(path, 0o700)
+    """Create the data folder private to the user (0700; a folder the user chose keeps its mode)."""
+    ensure_data_dir(path)
 
 
 class _NeedsInit(Exception):

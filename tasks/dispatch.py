@@ -25,6 +25,7 @@ ROUTES: dict[str, tuple[str, str]] = {
     "reconcile_all": ("tasks.reconcile_tasks", "reconcile_all"),
     "health_check": ("tasks.health", "health_check"),
     "rebuild_index": ("tasks.index_task", "rebuild_index"),
+    "process_queue_now": ("tasks.queue_tasks", "process_queue_now"),
 }
 
 

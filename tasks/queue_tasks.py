@@ -15,17 +15,30 @@ from tasks.dispatch import AlreadyLogged
 from tasks.status_report import format_status
 
 
-def process_queue(task: TaskContext) -> str:
+def process_queue(task: TaskContext, now: bool = False) -> str:
     """Drain the queue in this task with progress; if a background worker is already draining,
-    follow its progress instead of competing with it (one consumer)."""
+    follow its progress instead of competing with it (one consumer). `now`: jobs waiting for a
+    retry are made due first (Process Queue Now)."""
     settings = task.settings()  # validate first: a config problem is reported before any work
     from core.deps import require
 
     require("plexapi")
     from worker.foreground import run_foreground
 
+    if now:
+        from plex.index import PathIndex
+        from sync_queue.consumer import expedite_waiting
+
+        moved = expedite_waiting(task.db, task.clock)
+        PathIndex(task.db, task.clock).allow_refresh()  # files Plex scanned meanwhile are found
+        stashlog.info(f"{moved} jobs waiting for a retry are due now." if moved else "No job was waiting for a retry.")
     summary = run_foreground(task.stash_conn, task.data_dir, settings, clock=task.clock)
     return AlreadyLogged(summary.line())  # run_foreground logged it at the right level
+
+
+def process_queue_now(task: TaskContext) -> str:
+    """Process Queue, with every job in backoff pushed now (the user asked: push now)."""
+    return process_queue(task, now=True)
 
 
 def _titles(task: TaskContext, rows: list[dict[str, Any]]) -> dict[int, str]:

@@ -19,6 +19,7 @@ from core import stashlog
 from core.clock import SYSTEM_CLOCK
 from core.connection import StashConnection
 from core.errors import SyncError
+from core.fatal import record_fatal
 from core.paths import data_dir as default_data_dir
 from worker.context import OUTAGE_EXIT_S, ContextRefused, WorkerContext, open_context
 from worker.outcomes import StopReason
@@ -136,6 +137,7 @@ def main() -> int:
         return serve(stash_conn, data_dir, options)
     except SyncError as exc:
         stashlog.error(f"Worker stopped: {exc}")
+        record_fatal(data_dir, f"Worker stopped: {exc}")  # reaches the Stash log via the next run
         return 1
     except ModuleNotFoundError as exc:  # jobs stay queued; say exactly what to install
         try:

@@ -4,6 +4,7 @@ is due. If a background worker holds the lock, watch its progress instead of fig
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from worker.loop import DrainSummary
 from worker.outcomes import StopReason
 
 WATCH_POLL_S = 1.0
+PUSH_NOW_MODE = "process_queue_now"
 STALL_MIN_S = 120.0
 
 
@@ -77,12 +79,55 @@ def _drain_here(stash_conn: StashConnection, consumer: Any, data_dir: Path, sett
     try:
         reporter = Reporter(consumer.conn, clock, progress_cb)
         summary = drain(ctx, stop_when_idle=True, progress=reporter)
+        count_jobs(summary, getattr(consumer, "taken", {}))
         reporter.report(summary.processed, summary.processed, force=True)
+        note = waiting_note(consumer.conn, clock)
+        if note:
+            summary.message = f"{summary.message} {note}".strip()
         level = stashlog.warning if summary.stopped.is_problem else stashlog.info
         level(summary.line())
         return summary
     finally:
         ctx.stash.close()
+
+
+def count_jobs(summary: DrainSummary, taken: dict[str, int]) -> None:
+    """`processed` counts settlements; a job retried within one run settles more than once.
+    Report jobs: never more than the distinct jobs taken (the attempts are said separately)."""
+    attempts = sum(taken.values())
+    if taken and summary.processed > len(taken):
+        summary.processed = len(taken)
+        summary.message = f"{summary.message} ({attempts} attempts in all)".strip()
+
+
+def waiting_note(conn: Any, clock: Clock) -> str:
+    """Jobs left waiting after the run (in backoff, or waiting for Plex to scan a file): how many,
+    until when, and how to push them at once. Empty when nothing waits."""
+    from sync_queue.store import QueueStore
+
+    st = QueueStore(conn, clock).status()
+    later = int(st["waiting"]) - int(st["due_now"])
+    nxt = st.get("next_due_at")
+    if later <= 0 or not isinstance(nxt, (int, float)):
+        return ""
+    wait_s = max(0.0, float(nxt) - clock.now())
+    return (f"{later} jobs wait for a later retry; the next is due in {_duration(wait_s)} "
+            f"({time.strftime('%H:%M:%S', time.localtime(float(nxt)))}). {push_now_hint()}")
+
+
+def push_now_hint() -> str:
+    from core.catalog import TASKS
+
+    name = next((t[0] for t in TASKS if t[2] == PUSH_NOW_MODE), "Process Queue")
+    return f"Run the task \u201c{name}\u201d to push them now."
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def stall_limit(settings: Settings) -> float:
@@ -147,7 +192,8 @@ def watch_background(stash_conn: StashConnection, data_dir: Path, settings: Sett
             else:
                 clock.sleep(WATCH_POLL_S)
         reporter.report(total or 0, total or 0, force=True)
+        note = waiting_note(db, clock)
         return DrainSummary(processed=total or 0, stopped=StopReason.BACKGROUND,
-                            message="The background worker processed the queue.")
+                            message=f"The background worker processed the queue. {note}".strip())
     finally:
         db.close()

@@ -186,3 +186,26 @@ def test_removed_item_skips_refresh_throttle(plex: PlexSandbox, settings: Settin
     new_rk = plex.add_item(OTHER, "/media/other/site/scene1.mp4")
     index.remove(rk)  # what the worker does on StaleLocation, within the throttle window
     assert locate(server, index, scene(), None, settings).rating_key == new_rk
+
+
+def test_a_moved_file_of_a_remembered_item_is_found_with_one_get(plex: PlexSandbox, settings: Settings,
+                                                                  tmp_path: Any) -> None:
+    from sync_queue.db import open_db
+
+    clock = FakeClock()
+    index = PathIndex(open_db(tmp_path), clock=clock)
+    server = connect(settings)
+    rk = plex.add_item(OTHER, "/media/other/site/scene1.mp4")
+    assert locate(server, index, scene(), None, settings).rating_key == rk
+    plex.move_file(rk, "/media/other/sorted/scene1.mp4")  # same item, new file; addedAt unchanged
+    record = SyncRecord(scene_id=1, rating_key=int(rk), section_id=2, plex_file="/media/other/site/scene1.mp4")
+    plex.clear_requests()
+    moved = scene(**files("/stash/media/sorted/scene1.mp4"))
+    loc = locate(server, index, moved, record, settings)  # within the refresh throttle, index fresh
+    assert (loc.rating_key, loc.plex_file) == (rk, "/media/other/sorted/scene1.mp4")
+    assert [p for _, p in api_requests(plex)] == [f"/library/metadata/{rk}"]
+    assert [e.rating_key for e in index.lookup("/media/other/sorted/scene1.mp4")] == [rk]  # index corrected
+    plex.remove_item(rk)  # gone: the recheck forgets it and the scene is not in Plex
+    with pytest.raises(NotInPlex):
+        locate(server, index, scene(**files("/stash/media/gone/scene1.mp4")), record, settings)
+    assert index.files(rk) == []

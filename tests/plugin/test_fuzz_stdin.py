@@ -32,7 +32,19 @@ task_docs = st.builds(lambda mode, days, conn: {"server_connection": conn, "args
                                                  "retry_failed"]), st.text(max_size=12)),
                       st.one_of(st.text(max_size=5), st.sampled_from(["30", "0", "-1", "1e400"])),
                       st.one_of(st.just(CONN), json_values))
-documents = st.one_of(st.binary(max_size=300), json_values.map(json.dumps).map(str.encode),
+huge_digits = st.integers(4301, 6000).map(lambda n: "9" * n)
+wrong = st.one_of(json_values, huge_digits, st.lists(st.text(max_size=5), max_size=2),
+                  st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))
+conns = st.fixed_dictionaries({}, optional={
+    "Scheme": st.one_of(st.sampled_from(["http", "https"]), wrong), "Host": st.one_of(st.just("127.0.0.1"), wrong),
+    "Port": st.one_of(st.integers(-5, 70000), huge_digits, wrong),
+    "SessionCookie": st.one_of(st.none(), wrong, st.fixed_dictionaries({"Name": st.one_of(st.just("session"), wrong),
+                                                                        "Value": wrong})),
+    "ApiKey": wrong, "Dir": wrong, "PluginDir": wrong})
+typed_docs = st.builds(lambda conn, i: {"server_connection": conn, "args": {"hookContext": {
+    "type": "Scene.Update.Post", "id": i, "input": {"ids": [i]}, "inputFields": ["ids"]}}},
+    conns, st.one_of(ids, huge_digits))
+documents = st.one_of(typed_docs.map(json.dumps).map(str.encode), st.binary(max_size=300), json_values.map(json.dumps).map(str.encode),
                       hook_docs.map(json.dumps).map(str.encode), task_docs.map(json.dumps).map(str.encode))
 
 
