@@ -102,11 +102,14 @@ SPECS: tuple[SettingSpec, ...] = (
        "Text before the stars, e.g. \"Rated \" → \"Rated 4 stars\"."),
     _b("collection_artwork", False, "Collection posters and summaries",
        "Studio collections get the studio image and details, group collections the front image and "
-       "synopsis, performer collections the performer image (uploaded once per change)."),
+       "synopsis, performer collections the performer image (uploaded once per change), e.g. studio Acme → "
+       "its logo as poster and its details as summary."),
     _b("collection_group_order", False, "Group collections in scene order",
-       "Group collections list their scenes in the group's scene number order (Plex custom order)."),
+       "Group collections list their scenes in the group's scene number order (Plex custom order), e.g. "
+       "scene numbers 1, 2, 3 → that order in Plex."),
     _b("collection_remove_empty", False, "Remove empty collections",
-       "Delete a collection Stash2Plex created once its last scene left it (never one you made in Plex)."),
+       "Delete a collection Stash2Plex created once its last scene left it (never one you made in Plex), "
+       "e.g. a group collection goes when the group's last scene leaves the group."),
     # Images
     _b("sync_poster", True, "Sync poster", "Scene cover → Plex poster (uploaded only when it changed)."),
     _b("sync_background", False, "Sync background", "Scene cover → Plex background art."),

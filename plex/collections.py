@@ -15,6 +15,7 @@ same specs from here, so a name and its art can never disagree.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 from dataclasses import dataclass
@@ -164,20 +165,36 @@ def group_order(indexes: list[tuple[int, int | None]]) -> list[int]:
     return [sid for sid, _ in sorted(indexes, key=lambda p: (p[1] is None, p[1] if p[1] is not None else 0, p[0]))]
 
 
+def _longest_in_order(positions: list[int]) -> set[int]:
+    """Indexes (into `positions`) of a longest increasing run-with-gaps: the items that can stay."""
+    tails: list[int] = []  # tails[k] = index of the smallest tail of an increasing run of length k+1
+    before: list[int] = [-1] * len(positions)
+    for i, pos in enumerate(positions):
+        k = bisect.bisect_left([positions[t] for t in tails], pos)
+        before[i] = tails[k - 1] if k else -1
+        if k == len(tails):
+            tails.append(i)
+        else:
+            tails[k] = i
+    keep: set[int] = set()
+    i = tails[-1] if tails else -1
+    while i >= 0:
+        keep.add(i)
+        i = before[i]
+    return keep
+
+
 def order_moves(current: list[str], wanted: list[str]) -> list[tuple[str, str | None]]:
-    """The moves (`item`, after `other` or None = to the front) that make `wanted` the first items
-    of `current`, in that order, keeping everything else after them in its order. Items of
-    `wanted` not in `current` are skipped. Already in place → no move, so a scene leaving the
-    group (or joining at the end) costs at most one move."""
+    """The fewest moves (`item`, after `other`, or None = to the front) that put the items of
+    `wanted` in that order within `current`; everything else keeps its relative order. Items of
+    `wanted` missing from `current` are skipped. The longest run already in order stays put, so a
+    scene leaving costs no move and one joining anywhere costs one."""
     present = set(current)
     target = [w for w in dict.fromkeys(wanted) if w in present]
-    order = list(current)
+    where = {key: i for i, key in enumerate(current)}
+    keep = _longest_in_order([where[key] for key in target])
     moves: list[tuple[str, str | None]] = []
-    previous: str | None = None
-    for position, key in enumerate(target):
-        if order[position] != key:
-            order.remove(key)
-            order.insert(position, key)
-            moves.append((key, previous))
-        previous = key
+    for i, key in enumerate(target):
+        if i not in keep:
+            moves.append((key, target[i - 1] if i else None))
     return moves
