@@ -161,6 +161,8 @@ class CollectionWriter:
         return False
 
     def _art(self, rating_key: str, spec: CollectionSpec, state: dict[str, Any]) -> None:
+        if spec.summary == "" and state.get("summary") is None:
+            state["summary"] = _fp("")  # no details in Stash and none pushed before: Plex's stays
         if spec.summary is not None and state.get("summary") != _fp(spec.summary):
             params = {"type": "18", "id": rating_key, "summary.value": spec.summary, "summary.locked": "1"}
             query = "&".join(f"{k}={quote(str(v), safe='')}" for k, v in params.items())
