@@ -35,7 +35,7 @@ def _items(plex: PlexSandbox, conn: Any, n: int, synced: bool = True) -> list[st
     if synced:
         store = QueueStore(conn)
         with store.transaction():
-            for i, rk in enumerate(keys, start=1):
+            for _i, rk in enumerate(keys, start=1):
                 store.put_record(SyncRecord(scene_id=int(rk), rating_key=int(rk), section_id=2))
     return keys
 
