@@ -13,6 +13,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+from sync_queue.items import all_pushed, rating_keys_of
+
 
 @dataclass
 class CollectionRow:
@@ -56,24 +58,8 @@ class CollectionStore:
 
     def rating_keys(self, scene_ids: list[int]) -> dict[int, str]:
         """Plex item of each scene, from the sync records (scenes not pushed yet are absent)."""
-        out: dict[int, str] = {}
-        for start in range(0, len(scene_ids), 500):
-            chunk = scene_ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for sid, rk in self.conn.execute(f"SELECT scene_id, rating_key FROM sync_state WHERE scene_id IN ({marks}) "
-                                             "AND rating_key IS NOT NULL", chunk):
-                out[int(sid)] = str(rk)
-        return out
+        return rating_keys_of(self.conn, scene_ids)
 
     def all_ours(self, rating_keys: list[str]) -> bool:
         """True when every item is one Stash2Plex pushed a scene to (a collection made of our tags)."""
-        keys = sorted({int(k) for k in rating_keys if str(k).isdigit()})
-        if len(keys) != len(set(rating_keys)):
-            return False
-        found = 0
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            found += self.conn.execute(f"SELECT COUNT(DISTINCT rating_key) FROM sync_state WHERE rating_key IN ({marks})",
-                                       chunk).fetchone()[0]
-        return found == len(keys)
+        return all_pushed(self.conn, rating_keys)
