@@ -127,3 +127,17 @@ def test_collections_unmanaged_cost_nothing_extra(make_world: MakeWorld) -> None
     w: World = make_world(scenes=6, seed=4)
     _sync(w, sorted(w.rating_keys))
     assert not [r for r in _requests(w) if "/library/collections" in r["path"] or r["query"].get("type") == "18"]
+
+
+def test_a_new_studio_image_is_uploaded_once_for_all_its_scenes(make_world: MakeWorld) -> None:
+    w: World = make_world(scenes=6, seed=4, **SETTINGS)
+    j = _setup(w)
+    _sync(w, j["scenes"])
+    studio = min(w.stash.data.studios.values(), key=lambda s: s.id)
+    new_art = png("journey studio, new logo")
+    w.gql(STUDIO_UPDATE, {"i": {"id": str(studio.id), "image": _data_url(new_art)}})
+    _sync(w, j["scenes"])  # the fan-out of the studio's hook: every scene of the studio again
+    col = w.plex.collections()[j["studio"]]
+    assert col["poster"] == _sha(new_art) and col["summary"] == "A studio of long walks."
+    assert _count(w, "POST", "/posters") == 1 and not [r for r in _requests(w) if r["query"].get("type") == "18"]
+    assert not [r for r in _requests(w) if r["method"] == "PUT" and r["query"].get("type") == "1"]  # no scene edit
