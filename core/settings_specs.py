@@ -148,6 +148,25 @@ GROUPS: tuple[tuple[str, tuple[SettingSpec, ...]], ...] = (
            "Text put before the tag name.", keep_spaces=True),
         _s("c11_organized_collection", "collection_organized", "", "Organized collection",
            "Name of a collection for organized scenes. Empty: none."),
+        _b("c12_all_tag_collections", "collection_all_tags", "Every tag a collection",
+           "On: every scene tag (except the excluded tags) becomes a collection, e.g. tag Outdoor → collection "
+           "Outdoor."),
+        _s("c13_tag_parent_collections", "collection_tag_parent", "", "Tag collections under a parent",
+           "Tags directly under this parent tag become collections, e.g. Series → collections Series A, "
+           "Series B. Empty: none."),
+        _b("c14_rating_collections", "collection_rating", "Rating collections",
+           "On: a collection per star rating, e.g. rating 80 → \"Rating: 4 stars\"."),
+        _s("c15_rating_prefix", "collection_rating_prefix", "Rating: ", "Rating collection prefix",
+           "Text before the stars, spaces kept, e.g. \"Rated \" → \"Rated 4 stars\". Empty: \"Rating: \".",
+           keep_spaces=True),
+        _b("c16_collection_artwork", "collection_artwork", "Collection posters and summaries",
+           "On: studio collections get the studio image and details, group collections the front image and "
+           "synopsis, performer collections the performer image (uploaded once per change)."),
+        _b("c17_group_order", "collection_group_order", "Group collections in scene order",
+           "On: group collections list their scenes in the group's scene number order (Plex custom order)."),
+        _b("c18_remove_empty_collections", "collection_remove_empty", "Remove empty collections",
+           "On: a collection Stash2Plex created is deleted once its last scene leaves it (never one you made "
+           "in Plex)."),
     )),
     ("Matching files", (
         _s("d01_path_map", "path_map", "", "Path mapping",

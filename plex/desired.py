@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.settings import Settings, split_list
+from plex.collections import collection_level, meta_fingerprint, scene_collections
 from plex.text import MAX_TAG, clean_line, clean_multiline, fit_url_bytes, fold, unique
 
 FIELD_GROUPS: dict[str, tuple[str, ...]] = {
@@ -136,27 +137,7 @@ def _tags_of(scene: dict[str, Any], settings: Settings) -> list[str]:
 
 
 def _collections(scene: dict[str, Any], s: Settings) -> list[str]:
-    out: list[str] = []
-    studio = scene.get("studio") or {}
-    if s.collection_studio and _name(studio):
-        out.append(s.collection_studio_prefix + _name(studio))
-    parent = studio.get("parent_studio") if isinstance(studio, dict) else None
-    if s.collection_parent_studio and _name(parent):
-        out.append(s.collection_parent_studio_prefix + _name(parent))
-    if s.collection_groups:
-        for g in scene.get("groups") or []:
-            name = _name(g.get("group") if isinstance(g, dict) else None)
-            if name:
-                out.append(s.collection_group_prefix + name)
-    if s.collection_performers:
-        out.extend(s.collection_performer_prefix + n for n in (_name(p) for p in scene.get("performers") or []) if n)
-    wanted = {fold(n) for n in split_list(s.collection_tags)}
-    if wanted:
-        out.extend(s.collection_tag_prefix + n for n in (_name(t) for t in scene.get("tags") or [])
-                   if n and fold(n) in wanted)
-    if s.collection_organized and scene.get("organized"):
-        out.append(s.collection_organized)
-    return unique([clean_line(n, MAX_TAG) for n in out])
+    return [spec.title for spec in scene_collections(scene, s)]  # names, art, order: plex/collections.py
 
 
 def _rating(value: object) -> float | None:
@@ -224,6 +205,8 @@ def desired_state(scene: dict[str, Any], settings: Settings) -> DesiredState | N
     poster = screenshot if settings.sync_poster else None
     art = screenshot if settings.sync_background else None
     fps = _fingerprints(fields, tags, rating, photos, poster, art, managed)
+    if "collection" in tags and collection_level(settings):  # a collection's art or order changed
+        fps["collection_meta"] = meta_fingerprint(scene_collections(scene, settings))
     content = fingerprint("content", sorted(fps.items()))
     return DesiredState(fields, tags, rating, photos, poster, art, fps, content, tuple(notes))
 

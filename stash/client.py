@@ -240,6 +240,26 @@ class StashClient:
         """Ids of every scene carrying the tag/performer/studio/group (fan-out), paged, ids only."""
         return self.scene_ids(queries.fanout_filter(kind, object_id), page_size)
 
+    def group_scene_indexes(self, group_id: int | str, page_size: int = 1000) -> list[tuple[int, int | None]]:
+        """(scene id, scene_index) of every scene in the group, keyset-paged by id: the order of
+        the group's Plex collection, fetched once per changed group."""
+        out: list[tuple[int, int | None]] = []
+        last_id = 0
+        base = queries.fanout_filter("group", group_id)
+        while True:
+            data = self.query(queries.GROUP_SCENE_INDEXES, {
+                "scene_filter": {**base, "id": {"value": last_id, "modifier": "GREATER_THAN"}},
+                "filter": {"page": 1, "per_page": page_size, "sort": "id", "direction": "ASC"},
+            })
+            page = (data.get("findScenes") or {}).get("scenes") or []
+            for scene in page:
+                index = next((g.get("scene_index") for g in scene.get("groups") or []
+                              if str((g.get("group") or {}).get("id")) == str(group_id)), None)
+                out.append((int(scene["id"]), index if isinstance(index, int) else None))
+            if len(page) < page_size:
+                return out
+            last_id = max(int(s["id"]) for s in page)
+
     def performer_names(self) -> list[str]:
         """The name of every performer Stash has (one request, names only)."""
         data = self.query(queries.PERFORMER_NAMES, {"filter": {"per_page": -1, "sort": "name"}})

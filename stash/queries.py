@@ -10,10 +10,10 @@ SCENE_FIELDS = """
 id title code details director date rating100 organized updated_at created_at urls
 files { path basename }
 paths { screenshot }
-studio { id name image_path parent_studio { id name } }
+studio { id name image_path details parent_studio { id name } }
 performers { id name image_path }
-tags { id name }
-groups { group { id name } scene_index }
+tags { id name parents { id name } }
+groups { group { id name synopsis front_image_path } scene_index }
 stash_ids { endpoint stash_id }
 """
 
@@ -32,6 +32,12 @@ ITER_SCENES = (
 SCENE_IDS = (
     "query SceneIds($scene_filter: SceneFilterType, $filter: FindFilterType) {\n"
     "  findScenes(scene_filter: $scene_filter, filter: $filter) { count scenes { id } }\n}"
+)
+
+# A group's scenes with their place in it (collection order), keyset-paged by id like SCENE_IDS.
+GROUP_SCENE_INDEXES = (
+    "query GroupSceneIndexes($scene_filter: SceneFilterType, $filter: FindFilterType) {\n"
+    "  findScenes(scene_filter: $scene_filter, filter: $filter) { scenes { id groups { group { id } scene_index } } }\n}"
 )
 
 # Every performer's name in one request (names only: small even for large libraries).
@@ -56,6 +62,7 @@ ALL_QUERIES: dict[str, str] = {
     "FIND_SCENES_BY_IDS": FIND_SCENES_BY_IDS,
     "ITER_SCENES": ITER_SCENES,
     "SCENE_IDS": SCENE_IDS,
+    "GROUP_SCENE_INDEXES": GROUP_SCENE_INDEXES,
     "PERFORMER_NAMES": PERFORMER_NAMES,
     "PLUGIN_SETTINGS": PLUGIN_SETTINGS,
     "API_KEY": API_KEY,

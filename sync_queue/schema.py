@@ -9,6 +9,8 @@ takes the write lock for the schema. A released step never changes: a new releas
 - v2: every other table moves under the registry (until then each module created its own lazily):
   the not-found windows (a queue table), worker statistics, the Plex path index and the reconcile
   tables. A `reconcile_desired` of the layout before its `paths` column is dropped (it is a cache).
+- v3: `plex_collections`, what was last written to each Plex collection object (its ratingKey,
+  whether Stash2Plex created it, the art/summary/order fingerprints) — plex/collections_store.py.
 
 The jobs table is persist-queue's ack-queue table (`ack_queue_jobs`: `_id, data, timestamp,
 status`) plus three columns we own (`target`, `due_at`, `rank`), so "is a job waiting for X" and
@@ -92,6 +94,13 @@ _V2 = (
 )
 
 
+_V3 = (
+    "CREATE TABLE IF NOT EXISTS plex_collections (section_id TEXT NOT NULL, title TEXT NOT NULL, "
+    "rating_key TEXT, ours INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL DEFAULT '{}', "
+    "updated_at REAL NOT NULL DEFAULT 0, PRIMARY KEY (section_id, title)) WITHOUT ROWID",
+)
+
+
 def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
     return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
 
@@ -109,7 +118,12 @@ def _to_v2(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_v1, _to_v2)
+def _to_v3(conn: sqlite3.Connection) -> None:
+    for statement in _V3:
+        conn.execute(statement)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_v1, _to_v2, _to_v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -67,8 +67,9 @@ class Observe:
         Plex must show exactly our tags (default: at least them, a user's own tags may stay)."""
         from core.settings import load_settings
         from plex.desired import desired_state
+        from tests.pagekeys import page_keys
 
-        settings = load_settings({**self.config, **overrides})
+        settings = load_settings(page_keys({**self.config, **overrides}))
         ids = sorted(self.rating_keys) if ids is None else ids
         bad: dict[int, list[str]] = {}
         for start in range(0, len(ids), 500):

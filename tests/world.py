@@ -37,6 +37,7 @@ from sandbox.stash import StashSandbox
 from stash.client import StashClient
 from stash.queries import SCENE_FIELDS
 from tests.observe import Observe
+from tests.pagekeys import page_keys
 
 TOKEN = "sandbox-token-0123456789"
 SECTION = "Other Videos"
@@ -127,7 +128,7 @@ class World(Observe):
     def configure(self, **changes: Any) -> None:
         """Settings › Plugins › Stash2Plex: Stash's UI sends configurePlugin with the whole map."""
         self.config.update(changes)
-        self.gql(CONFIGURE, {"id": "Stash2Plex", "i": self.config})
+        self.gql(CONFIGURE, {"id": "Stash2Plex", "i": page_keys(self.config)})
         self._server = self._reconcile_ctx = self._drain_ctx = None
 
     def gql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -158,7 +159,7 @@ class World(Observe):
         return parse_server_connection(self.server_connection())
 
     def settings(self) -> Settings:
-        return load_settings(self.config)
+        return load_settings(page_keys(self.config))
 
     def client(self) -> StashClient:
         """A client for test-side reads: the API key when the world has one (sessions may expire)."""

@@ -76,6 +76,9 @@ def finish(ctx: WorkerContext, prep: Prepared, outcome: PushOutcome, elapsed: fl
     ctx.stats.set(pace_s=round(ctx.pacer.delay, 3), pace_slowdowns=ctx.pacer.slowdowns)
     assert prep.push.location is not None  # push() succeeded, so it had a location
     _record(ctx, prep.scene, prep.push.desired, prep.push.location, outcome)
+    from plex.collection_writer import after_push  # collection art/order/removal, when they changed
+
+    ctx.stats.add("plex_requests", after_push(ctx, prep.push.record, prep.scene, outcome, prep.push.location))
 
 
 def _record(ctx: WorkerContext, scene: dict[str, Any], desired: Any, location: Location,

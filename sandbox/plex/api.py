@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.plex import render
+from sandbox.plex.collection_api import ROUTES as COLLECTION_ROUTES
+from sandbox.plex.collection_api import WRITES as COLLECTION_WRITES
+from sandbox.plex.collection_api import CollectionRoutes
+from sandbox.plex.collections import COLLECTION_TYPE
 from sandbox.plex.edits import BadValueError, EditError, parse_edit
 from sandbox.plex.filters import build_filters
 from sandbox.plex.model import TAG_KINDS
@@ -69,8 +73,9 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(r"^/library/metadata/(?P<rk>\d+)/(?P<kind>posters|arts)$"), "upload"),
     ("GET", re.compile(r"^/library/metadata/(?P<rk>\d+)/(?P<kind>thumb|art)(?:/\d+)?$"), "image_bytes"),
     ("PUT", re.compile(r"^/:/rate$"), "rate"),
+    *COLLECTION_ROUTES,
 ]
-WRITES = {"edit", "upload", "rate", "delete", "refresh", "item_refresh"}
+WRITES = {"edit", "upload", "rate", "delete", "refresh", "item_refresh", *COLLECTION_WRITES}
 PAGING = ("X-Plex-Container-Start", "X-Plex-Container-Size")
 
 
@@ -86,7 +91,7 @@ def match(method: str, path: str) -> tuple[str, dict[str, str]] | None:
     return ("", {}) if known_path else None
 
 
-class PlexApi:
+class PlexApi(CollectionRoutes):
     """Route handlers; `scan` is injected so the server can run scans later (scan_delay_ms)."""
 
     def __init__(self, store: PlexStore, friendly_name: str = "Stash2Plex Sandbox") -> None:
@@ -155,6 +160,9 @@ class PlexApi:
         modes = self.store.modes
         with self.store.lock:
             section = self.store.section(int(sid))
+            if libtype == COLLECTION_TYPE:
+                return Reply(node=self.collection_listing(section, req.param("title"),
+                                                          any(req.has(p) for p in PAGING), start))
             if libtype not in (None, "", "1"):
                 items, total = [], 0
             else:
@@ -169,12 +177,11 @@ class PlexApi:
         return Reply(node=node)
 
     def r_collections(self, req: Request, sid: str) -> Reply:
+        start = int(req.param("X-Plex-Container-Start") or 0)
         with self.store.lock:
             section = self.store.section(int(sid))
-        start = int(req.param("X-Plex-Container-Start") or 0)
-        paging = {"totalSize": 0, "offset": start} if any(req.has(p) for p in PAGING) else {}
-        node = ("MediaContainer", {"size": 0, **paging, **render.section_attrs(section)}, [])
-        return Reply(node=node)
+            return Reply(node=self.collection_listing(section, req.param("title"),
+                                                      any(req.has(p) for p in PAGING), start))
 
     def r_choices(self, req: Request, sid: str, kind: str) -> Reply:
         with self.store.lock:
@@ -186,6 +193,9 @@ class PlexApi:
         modes = self.store.modes
         plan = parse_edit(req.params, require_id=modes.idless_edit == "reject",
                           strict=modes.unknown_edit_keys == "reject")
+        if req.param("type") == COLLECTION_TYPE and plan.ids:
+            self.collection_edit(sid, plan)
+            return Reply()
         self.store.edit(int(sid), plan, req.param("type"))
         return Reply()
 
@@ -195,11 +205,19 @@ class PlexApi:
 
     def r_metadata(self, req: Request, ids: str) -> Reply:
         with self.store.lock:
+            coll = self.book.get(ids) if ids.isdigit() and int(ids) not in self.store.items else None
+            if coll is not None:
+                return Reply(node=self.collection_container([coll]))
             items = self.store.items_by_keys([int(k) for k in ids.split(",")])
             node = render.metadata_container(items)
         return Reply(node=node)
 
     def r_delete(self, req: Request, rk: str) -> Reply:
+        with self.store.lock:
+            coll = self.book.get(rk) if int(rk) not in self.store.items else None
+            if coll is not None:
+                self.book.delete(coll)
+                return Reply()
         self.store.remove_item(rk)
         return Reply()
 
@@ -216,6 +234,13 @@ class PlexApi:
         """Raw image bytes in the body, or `?url=` that Plex downloads itself. A body that is no
         picture (an SVG, an HTML page, nothing) is refused like a decoder would; a download that
         fails (refused, redirected, not a picture) leaves the image as it was."""
+        with self.store.lock:
+            coll = self.book.get(rk) if int(rk) not in self.store.items else None
+        if coll is not None:
+            if not is_image(req.body):
+                return error(400, detail="the body is not a JPEG, PNG, GIF or WebP image")
+            self.collection_upload(coll, kind, req.body)
+            return Reply()
         self.store.item(rk)
         url = req.param("url")
         data: bytes | None = req.body or None
@@ -229,8 +254,13 @@ class PlexApi:
         return Reply()
 
     def r_image_bytes(self, req: Request, rk: str, kind: str) -> Reply:
-        item = self.store.item(rk)
-        sha = item.poster_sha1 if kind == "thumb" else item.art_sha1
+        with self.store.lock:
+            coll = self.book.get(rk) if int(rk) not in self.store.items else None
+        if coll is not None:
+            sha = coll.poster_sha1 if kind == "thumb" else None
+        else:
+            item = self.store.item(rk)
+            sha = item.poster_sha1 if kind == "thumb" else item.art_sha1
         data = self.images.get(sha or "", PIXEL_PNG)
         ctype = "image/png" if data[:4] == b"\x89PNG" else "image/jpeg"
         return Reply(body=data, content_type=ctype)

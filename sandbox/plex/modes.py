@@ -21,6 +21,9 @@ Each mode names the reading it models; the defaults are the realistic or the mor
 - unknown_edit_keys ("ignore" | "reject"): unknown edit parameters ignored, or answered with 400.
 - bad_edit_value (400 | 500): the status for an unparsable value (a date, a number).
 - unknown_filter ("reject" | "ignore"): an unknown listing filter → 400, or ignored.
+- empty_collection ("keep" | "delete"): a collection whose last item lost its tag stays (empty),
+  or vanishes with it.
+- collection_join ("end" | "start"): where a newly tagged item lands in a custom collection order.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "unknown_edit_keys": ("ignore", "reject"),
     "bad_edit_value": (400, 500),
     "unknown_filter": ("reject", "ignore"),
+    "empty_collection": ("keep", "delete"),
+    "collection_join": ("end", "start"),
 }
 
 
@@ -58,6 +63,8 @@ class Modes:
     unknown_edit_keys: str = "ignore"
     bad_edit_value: int = 400
     unknown_filter: str = "reject"
+    empty_collection: str = "keep"
+    collection_join: str = "end"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,7 +75,7 @@ KNOWN = tuple(f.name for f in fields(Modes))
 ALTERNATIVES: dict[str, Any] = {
     "idless_edit": "reject", "tag_edit_mode": "add", "listing_tags": "full", "identity_auth": "token",
     "multi_fetch_missing": "skip", "rating_bumps_updated_at": True, "unknown_edit_keys": "reject",
-    "bad_edit_value": 500, "unknown_filter": "ignore",
+    "bad_edit_value": 500, "unknown_filter": "ignore", "empty_collection": "delete", "collection_join": "start",
 }
 """The other reading of every unknown at once: a plugin that passes under the defaults AND under
 these is correct whichever way real Plex behaves (request_line_limit and scan_delay_ms stay)."""

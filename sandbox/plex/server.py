@@ -290,6 +290,13 @@ class PlexSandbox:
     def item_state(self, rating_key: int | str) -> dict[str, Any]:
         return self.store.item_state(rating_key)
 
+    def collections(self) -> dict[str, dict[str, Any]]:
+        """Every collection object by title (see sandbox/plex/collections.py CollectionBook.state)."""
+        with self.store.lock:
+            book = self.store.collections
+            book.sync()
+            return {c.title: book.state(c) for c in sorted(book.by_key.values(), key=lambda c: c.rating_key)}
+
     def remove_item(self, rating_key: int | str) -> None:
         self.store.remove_item(rating_key)
 

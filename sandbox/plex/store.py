@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from core.clock import SYSTEM_CLOCK, Clock
+from sandbox.plex.collections import CollectionBook
 from sandbox.plex.edits import EditError, EditPlan, apply_edit
 from sandbox.plex.model import (
     DEFAULT_SECTIONS,
@@ -67,6 +68,7 @@ class PlexStore:
         self._next_tag = 100
         self._version = 0
         self._sorted: dict[tuple[int, str], tuple[int, list[Item]]] = {}
+        self.collections = CollectionBook(self)  # collection objects, kept in step with the tags
 
     def now(self) -> int:
         return int(self.clock.now())

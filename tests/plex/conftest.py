@@ -15,6 +15,7 @@ from sandbox.plex import PlexSandbox
 from sandbox.plex.modes import ALTERNATIVES
 from sync_queue.db import open_db
 from sync_queue.state import SyncRecord
+from tests.pagekeys import page_keys
 
 TOKEN = "sandbox-token-0123456789"
 OTHER = "Other Videos"
@@ -41,7 +42,7 @@ def make_settings(plex: PlexSandbox) -> Callable[..., Settings]:
     def make(**values: Any) -> Settings:
         raw = {"plex_url": plex.url, "plex_token": TOKEN, "path_map": "/stash/media=>/media/other",
                "connect_timeout": 2, "read_timeout": 5, **values}
-        return load_settings(raw)
+        return load_settings(page_keys(raw))
     return make
 
 
