@@ -64,7 +64,8 @@ SPECS: tuple[SettingSpec, ...] = (
        "Master switch for all text fields, tags and collections (images have their own switches)."),
     # Fields
     _s("title_template", "{title}", "Title template",
-       "How the Plex title is built. Placeholders: {title} {studio} {date} {year} {code}."),
+       "How the Plex title is built. Placeholders: {title} {studio} {parent_studio} {date} {year} {code} "
+       "{performers} {filename}; an empty one drops its separators and brackets."),
     _b("sync_summary", True, "Sync details", "Stash details → Plex summary."),
     _b("sync_studio", True, "Sync studio", "Stash studio → Plex studio."),
     _b("sync_tagline", True, "Sync studio code", "Stash studio code → Plex tagline."),
