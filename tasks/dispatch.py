@@ -25,6 +25,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "reconcile_all": ("tasks.reconcile_tasks", "reconcile_all"),
     "health_check": ("tasks.health", "health_check"),
     "rebuild_index": ("tasks.index_task", "rebuild_index"),
+    "adopt_dry_run": ("tasks.adopt", "adopt_dry_run"),
+    "adopt_apply": ("tasks.adopt", "adopt_apply"),
 }
 
 
