@@ -8,7 +8,9 @@ Stash object of its family — from then on a later push removes it when Stash n
 that scene. A tag naming no Stash object (the user's own "Favourites") is never adopted.
 
 Families, matched case-insensitively like Plex (plex.text.fold):
-- genre, label: Stash tag names (and performer names while "Performers as tags" is on);
+- genre: Stash tag names (and performer names while "Performers as tags" is on); label the
+  same, but only while tags are written as labels (1.x never wrote labels: with tags as genres a
+  label is the user's own);
 - actor: performer names;
 - collection: studio and group names, bare (as 1.x wrote them) or with the prefix the current
   collection settings put before them, and performer / tag collections the settings make.
@@ -59,7 +61,8 @@ def families(names: StashNames, settings: Settings) -> dict[str, frozenset[str]]
     collection = _folded([*names.studios, *names.groups, *prefixed])
     if s.collection_organized:
         collection |= _folded([s.collection_organized])
-    return {"genre": genre, "label": genre, "actor": _folded(names.performers), "collection": collection}
+    label = genre if s.tags_as == "label" else frozenset()
+    return {"genre": genre, "label": label, "actor": _folded(names.performers), "collection": collection}
 
 
 @dataclass(frozen=True)

@@ -226,7 +226,7 @@ def _loop(ctx: WorkerContext, pool: ThreadPoolExecutor, summary: DrainSummary, s
             summary.message = (f"Nothing could be settled for {now - progress_at:.0f} s (Plex or Stash is not "
                                f"answering); the remaining jobs stay queued. Last error: {_last_error(ctx)}")
             return
-        if ctx.halted(live.JOB_RECHECK_S if idle_since is None else live.IDLE_RECHECK_S):
+        if ctx.halted(live.JOB_RECHECK_S if idle_since is None and not ctx.breaker.is_open else live.IDLE_RECHECK_S):
             idle_since = now if idle_since is None else idle_since
             if _halted_step(ctx, summary, stop_when_idle, idle_since):
                 return

@@ -32,10 +32,9 @@ def test_only_tags_naming_a_stash_object_are_adopted() -> None:
     assert d is not None
     a = plan_adoption(1, "101", ITEM_TAGS, d, OWNED, KNOWN)
     assert a is not None
-    assert a.adopt == {"genre": ("retired tag",), "actor": ("Old Performer",), "collection": ("Former Studio",),
-                       "label": ("Outdoor",)}
+    assert a.adopt == {"genre": ("retired tag",), "actor": ("Old Performer",), "collection": ("Former Studio",)}
     assert a.remove == a.adopt  # none of them is on the scene in Stash any more
-    assert a.removals == 4
+    assert a.removals == 3
     text = "\n".join(a.lines())
     assert "My Favourites" not in text and "Watch Later" not in text and "Someone Only In Plex" not in text
     assert "director" not in a.adopt  # the 1.x plugin never wrote directors
@@ -56,7 +55,17 @@ def test_nothing_to_adopt_and_unmanaged_kinds() -> None:
     off = desired_state(scene(), S.replace(sync_performers=False, sync_collection=False))
     assert off is not None
     a = plan_adoption(1, "101", ITEM_TAGS, off, OWNED, KNOWN)
-    assert a is not None and set(a.adopt) == {"genre", "label"}
+    assert a is not None and set(a.adopt) == {"genre"}
+
+
+def test_labels_are_adopted_only_while_tags_are_written_as_labels() -> None:
+    s = S.replace(tags_as="label")
+    d = desired_state(scene(), s)
+    assert d is not None
+    a = plan_adoption(1, "101", ITEM_TAGS, d, OWNED, families(NAMES, s))
+    assert a is not None and a.adopt["label"] == ("Outdoor",) and "label" not in a.remove  # the scene has it
+    # tags go to labels now: a genre naming a Stash tag is a leftover (our own ones go anyway: owned)
+    assert a.remove["genre"] == ("retired tag",)
 
 
 def test_collection_families_follow_prefixes_and_bare_names() -> None:
@@ -78,7 +87,7 @@ def test_adopted_owned_merges_once() -> None:
     a = plan_adoption(1, "101", ITEM_TAGS, d, OWNED, KNOWN)
     assert a is not None
     merged = adopted_owned(OWNED, a)
-    assert merged["genre"] == ["Blonde", "Outdoor", "retired tag"] and merged["label"] == ["Outdoor"]
+    assert merged["genre"] == ["Blonde", "Outdoor", "retired tag"] and merged["label"] == []
     assert adopted_owned(merged, a) == merged
     assert OWNED["genre"] == ["Blonde", "Outdoor"]  # the input is not changed
 

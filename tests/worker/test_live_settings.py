@@ -8,6 +8,7 @@ frozen while the first job waits on it; the setting is saved; Plex resumes.
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import time
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from core import stashlog
 from core.clock import FakeClock
 from core.errors import ConfigError, ServerDown
 from core.settings import defaults
@@ -76,6 +78,27 @@ def test_pausing_stops_within_one_job_and_keeps_the_rest_queued(world: World) ->
     world.configure(enabled=True)
     again = run_foreground(world.connection(), world.data_dir)
     assert again.counts["done"] == N - 1 and world.wrong_scenes() == []
+
+
+def test_a_changed_scene_filter_applies_from_the_next_job(world: World) -> None:
+    organized = {sid for sid, sc in world.scenes(sorted(world.rating_keys)).items() if sc["organized"]}
+    assert 0 < len(organized) < N - 1, organized  # the seed gives a mix
+    summary = _drain_with_change_after_first_job(world, scene_filter="organized")
+    written = set(world.written_scenes())
+    assert organized <= written and len(written - organized) <= 1, (organized, written)
+    assert summary.counts["excluded"] == N - len(written)
+
+
+def test_turning_on_debug_logging_applies_from_the_next_job(world: World) -> None:
+    buf = io.StringIO()
+    stashlog.configure(stream=buf)
+    try:
+        summary = _drain_with_change_after_first_job(world, debug_logging=True)
+    finally:
+        stashlog.configure()
+    assert summary.counts["done"] == N
+    updated = [line for line in buf.getvalue().splitlines() if line.startswith("\x01d\x02Plex item ")]
+    assert N - 1 <= len(updated) <= N, updated  # the push under way may log before or after the switch
 
 
 def test_settings_that_become_invalid_stop_with_the_jobs_kept(world: World) -> None:
