@@ -109,17 +109,17 @@ def test_settings_that_become_invalid_stop_with_the_jobs_kept(world: World) -> N
 
 def test_background_worker_pauses_and_resumes_without_restarting(world: World) -> None:
     world.admit_scenes()
-    world.plex.set_faults(latency_ms=150)
+    world.plex.set_faults(latency_ms=400)  # a push takes a few requests: seconds for the queue
     proc = spawn_worker(world.data_dir, world.connection(), {"idle_s": 30})
     try:
-        world.wait_for(lambda: len(world.written_scenes()) >= 1, 30, "a first push")
+        world.wait_for(lambda: len(world.written_scenes()) >= 1, 60, "a first push")
         world.configure(enabled=False)
-        time.sleep(live.JOB_RECHECK_S + 2.0)
+        world.wait_for(lambda: "Syncing is paused" in world.worker_log(), 30, "the worker to see the pause")
+        world.wait_for(lambda: world.counts()["in_progress"] == 0, 30, "the pushes under way to finish")
         paused_at = len(world.written_scenes())
         assert paused_at < N and world.counts()["waiting"] > 0
-        time.sleep(1.0)
+        time.sleep(1.5)
         assert len(world.written_scenes()) == paused_at  # paused: nothing more is pushed
-        assert "paused" in world.worker_log()
         world.configure(enabled=True)
         world.wait_for(lambda: world.counts()["waiting"] == 0 and world.counts()["in_progress"] == 0,
                        live.IDLE_RECHECK_S + 30, "the rest after un-pausing")
