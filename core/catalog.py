@@ -50,6 +50,14 @@ TASKS: tuple[tuple[str, str, str, tuple[tuple[str, str], ...]], ...] = (
      "Like Process Queue, but jobs waiting for a retry (after a Plex or Stash error, or for Plex to scan a "
      "new file) are pushed now instead of at their retry time. Failed jobs are not touched.",
      "process_queue_now", ()),
+    ("Adopt Previous Version's Plex Tags (Dry Run)",
+     "After upgrading from 1.x: list the Plex genres, labels, actors and collections on synced items that name "
+     "a Stash tag, performer, studio or group, and which of them a push would then remove. Changes nothing.",
+     "adopt_dry_run", ()),
+    ("Adopt Previous Version's Plex Tags (Apply)",
+     "Treat those Plex tags as this plugin's, so the next push removes the ones Stash no longer has on the "
+     "scene, and queue those scenes. Plex tags naming nothing in Stash are never touched.",
+     "adopt_apply", ()),
 )
 
 # Hook types Stash fires for a scene itself, and for an object whose scenes carry it (fan-out).

@@ -91,7 +91,8 @@ GROUPS: tuple[tuple[str, tuple[SettingSpec, ...]], ...] = (
         _not("b01_pause", "enabled", "Pause syncing",
              "On: nothing is pushed to Plex; edits stay queued until you untick it. Off: edits are pushed."),
         _s("b02_title_template", "title_template", "{title}", "Title template",
-           "How the Plex title is built. Placeholders: {title} {studio} {date} {year} {code}."),
+           "How the Plex title is built. Placeholders: {title} {studio} {parent_studio} {date} {year} {code} "
+           "{performers} {filename}; an empty one drops its separators and brackets."),
         _not("b03_no_details", "sync_summary", "Don't sync details",
              "On: the Plex summary is left alone. Off: Stash details → Plex summary."),
         _not("b04_no_studio", "sync_studio", "Don't sync studio",

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.settings import Settings, split_list
+from plex import title as title_mod
 from plex.collections import collection_level, meta_fingerprint, scene_collections
 from plex.text import MAX_TAG, clean_line, clean_multiline, fit_url_bytes, fold, unique
 
@@ -38,8 +39,6 @@ FIELD_GROUPS: dict[str, tuple[str, ...]] = {
 TAG_KINDS = ("genre", "label", "actor", "director", "collection")
 GROUPS = (*FIELD_GROUPS, "rating", *TAG_KINDS, "poster", "art")
 
-_PLACEHOLDER = re.compile(r"\{(title|studio|date|year|code)\}")
-_EDGE_JUNK = re.compile(r"^[\s\-–—:|,·/]+|[\s\-–—:|,·/]+$")
 _DATE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
 
 
@@ -101,21 +100,8 @@ def _name(obj: object) -> str:
 
 
 def render_title(template: str, scene: dict[str, Any]) -> str:
-    """Fill the title template; "" when the scene has no title (never clear Plex's title)."""
-    title = clean_line(scene.get("title"))
-    if not title:
-        return ""
-    date, year = parse_date(scene.get("date"))
-    values = {
-        "title": title,
-        "studio": _name(scene.get("studio")),
-        "date": date,
-        "year": year,
-        "code": clean_line(scene.get("code")),
-    }
-    text = _PLACEHOLDER.sub(lambda m: values[m.group(1)], template or "{title}")
-    text = re.sub(r"\s+", " ", _EDGE_JUNK.sub("", text)).strip()
-    return clean_line(text)
+    """Fill the title template (plex.title); "" leaves the Plex title alone."""
+    return title_mod.render_title(template, scene, parse_date)
 
 
 def passes_filter(scene: dict[str, Any], scene_filter: str) -> bool:

@@ -44,8 +44,7 @@ def _code_digest(desired_fn: Callable[..., Any]) -> bytes:
     h = hashlib.sha1()
     module = sys.modules.get(getattr(desired_fn, "__module__", "") or "")
     files = [getattr(module, "__file__", None)]
-    text = sys.modules.get("plex.text")
-    files.append(getattr(text, "__file__", None))
+    files += [getattr(sys.modules.get(name), "__file__", None) for name in ("plex.text", "plex.title")]
     for name in files:
         if name:
             try:

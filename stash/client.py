@@ -265,6 +265,13 @@ class StashClient:
         data = self.query(queries.PERFORMER_NAMES, {"filter": {"per_page": -1, "sort": "name"}})
         return [str(p.get("name") or "") for p in (data.get("findPerformers") or {}).get("performers") or []]
 
+    def object_names(self) -> dict[str, list[str]]:
+        """Every tag, performer, studio and group name Stash has (one request, names only)."""
+        data = self.query(queries.OBJECT_NAMES, {"filter": {"per_page": -1}})
+        found = {"tags": "findTags", "performers": "findPerformers", "studios": "findStudios", "groups": "findGroups"}
+        return {key: [str(o.get("name") or "") for o in (data.get(field) or {}).get(key) or []]
+                for key, field in found.items()}
+
     def scene_ids(self, scene_filter: dict[str, Any] | None = None, page_size: int = 1000) -> list[int]:
         """Ids of every scene (matching `scene_filter`), keyset-paged by id, ids only."""
         out: list[int] = []

@@ -46,6 +46,14 @@ PERFORMER_NAMES = (
     "  findPerformers(filter: $filter) { count performers { name } }\n}"
 )
 
+OBJECT_NAMES = (
+    "query ObjectNames($filter: FindFilterType) {\n"
+    "  findTags(filter: $filter) { tags { name } }\n"
+    "  findPerformers(filter: $filter) { performers { name } }\n"
+    "  findStudios(filter: $filter) { studios { name } }\n"
+    "  findGroups(filter: $filter) { groups { name } }\n}"
+)
+
 PLUGIN_SETTINGS = (
     "query PluginSettings($include: [ID!]) {\n"
     "  configuration { plugins(include: $include) }\n}"
@@ -64,6 +72,7 @@ ALL_QUERIES: dict[str, str] = {
     "SCENE_IDS": SCENE_IDS,
     "GROUP_SCENE_INDEXES": GROUP_SCENE_INDEXES,
     "PERFORMER_NAMES": PERFORMER_NAMES,
+    "OBJECT_NAMES": OBJECT_NAMES,
     "PLUGIN_SETTINGS": PLUGIN_SETTINGS,
     "API_KEY": API_KEY,
     "VERSION": VERSION,

@@ -26,6 +26,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "health_check": ("tasks.health", "health_check"),
     "rebuild_index": ("tasks.index_task", "rebuild_index"),
     "process_queue_now": ("tasks.queue_tasks", "process_queue_now"),
+    "adopt_dry_run": ("tasks.adopt", "adopt_dry_run"),
+    "adopt_apply": ("tasks.adopt", "adopt_apply"),
 }
 
 

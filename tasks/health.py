@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.errors import SyncError
+from plex.title import check_template
 from tasks.context import TaskContext
 
 SAMPLE = 20
@@ -148,6 +149,7 @@ def health_check(task: TaskContext) -> str:
     if stash_ok:
         _earlier_settings(task, checks)
     if plex_ok:
+        check_template(task.settings().title_template, checks.ok, checks.problem)
         try:
             _mapping(task, checks)
         except SyncError as exc:

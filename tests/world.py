@@ -87,6 +87,7 @@ class World(Observe):
         mapped = stash_prefix != PLEX_PREFIX
         self.config: dict[str, Any] = {"plex_url": self.plex.url, "plex_token": TOKEN, **CONFIG,
                                        "path_map": f"{stash_prefix}=>{PLEX_PREFIX}" if mapped else "", **settings}
+        self.earlier: dict[str, Any] = {}
         self._db: sqlite3.Connection | None = None
         self._consumer: Any = None
         self._drain_ctx: Any = None
@@ -126,10 +127,22 @@ class World(Observe):
 
     # ---- Stash, the way a user drives it ---------------------------------------------------------
     def configure(self, **changes: Any) -> None:
-        """Settings › Plugins › Stash2Plex: Stash's UI sends configurePlugin with the whole map."""
+        """Settings › Plugins › Stash2Plex: Stash's UI sends configurePlugin with the whole map.
+
+        Keys are attribute names (`sync_studio=False`), stored under their page keys; keys given
+        to `keep_stored` are stored as they are (an earlier version's keys)."""
         self.config.update(changes)
-        self.gql(CONFIGURE, {"id": "Stash2Plex", "i": page_keys(self.config)})
+        self.gql(CONFIGURE, {"id": "Stash2Plex", "i": self.stored()})
         self._server = self._reconcile_ctx = self._drain_ctx = None
+
+    def keep_stored(self, **earlier: Any) -> None:
+        """Store keys exactly as an earlier version left them (no page-key conversion)."""
+        self.earlier.update(earlier)
+        self.configure()
+
+    def stored(self) -> dict[str, Any]:
+        """The map Stash stores for the plugin: page keys, plus any earlier keys kept as they are."""
+        return {**page_keys(self.config), **self.earlier}
 
     def gql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         out = self.stash.graphql(query, variables)
@@ -159,7 +172,7 @@ class World(Observe):
         return parse_server_connection(self.server_connection())
 
     def settings(self) -> Settings:
-        return load_settings(page_keys(self.config))
+        return load_settings(self.stored())
 
     def client(self) -> StashClient:
         """A client for test-side reads: the API key when the world has one (sessions may expire)."""

@@ -56,6 +56,8 @@ class WorkerContext:
         self.reconcile = reconcile
         self.stall_s = stall_s  # foreground only: stop when nothing settled for this long
         self.stop_error: SyncError | None = None  # the error that made a batch say STOP
+        self.live: Any = None  # worker.live.LiveSettings when the settings are re-read from Stash
+        self.halt: tuple[StopReason, str] | None = None  # why no job may start now (paused, bad settings)
         self._server: Any = None
         self._index: Any = None
 
@@ -64,6 +66,14 @@ class WorkerContext:
         if self._server is None:
             self._server = self.plex_connect(self.settings)
         return self._server
+
+    def halted(self, max_age: float | None = None) -> bool:
+        """Re-read the settings if due (worker.live) and say whether to stop taking jobs."""
+        if self.live is None:
+            return False
+        from worker import live
+
+        return live.check(self, live.JOB_RECHECK_S if max_age is None else max_age)
 
     def drop_server(self) -> None:
         self._server = None
@@ -107,7 +117,8 @@ def open_context(stash_conn: StashConnection, consumer: Any, data_dir: Path, *, 
                  stop: threading.Event | None = None, settings: Settings | None = None,
                  **options: Any) -> WorkerContext:
     """Stash client (API key preferred over the expiring session cookie), settings read from
-    Stash unless given, and the context. Raises ContextRefused; the Stash client is closed then.
+    Stash unless given, and the context, which re-reads them while it drains (worker.live).
+    Raises ContextRefused; the Stash client is closed then.
     `options` are WorkerContext keywords (idle_s, breaker, outage_exit_s, reconcile, ...)."""
     from core.settings import load_settings
     from stash.client import StashClient
@@ -123,5 +134,10 @@ def open_context(stash_conn: StashConnection, consumer: Any, data_dir: Path, *, 
     if not settings.enabled:
         stash.close()
         raise ContextRefused(StopReason.DISABLED, "Stash2Plex is disabled in its settings.", settings)
-    return WorkerContext(db=consumer.conn, data_dir=data_dir, settings=settings, stash=stash, queue=consumer,
-                         clock=clock, stop=stop, **options)
+    from worker.live import LiveSettings
+
+    idle_given = options.get("idle_s") is not None
+    ctx = WorkerContext(db=consumer.conn, data_dir=data_dir, settings=settings, stash=stash, queue=consumer,
+                        clock=clock, stop=stop, **options)
+    ctx.live = LiveSettings(stash, clock, idle_from_settings=not idle_given)
+    return ctx

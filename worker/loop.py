@@ -14,7 +14,7 @@ from typing import Any
 
 from core import stashlog
 from core.errors import AuthFailed, Permanent, ServerDown, SyncError
-from worker import fanout
+from worker import fanout, live
 from worker.context import WorkerContext
 from worker.outcomes import SceneOutcome, StopReason, Verdict
 from worker.pipeline import CONCURRENCY, run_scenes
@@ -170,6 +170,13 @@ def _stopped_by(ctx: WorkerContext, state: _BatchState, summary: DrainSummary) -
         stashlog.error(f"Stopped syncing; queued jobs are kept. {summary.message}")
 
 
+def _halted_mid_batch(ctx: WorkerContext, state: _BatchState) -> bool:
+    """The batch stopped because the settings said so (not an error, not SIGTERM): the loop's
+    next turn decides what a pause or bad settings mean."""
+    return ctx.halt is not None and not ctx.stop.is_set() and state.stop_error is None and ctx.stop_error is None \
+        and state.stop_reason == StopReason.NONE
+
+
 def _idle_step(ctx: WorkerContext, summary: DrainSummary, stop_when_idle: bool, idle_since: float,
                next_due: float | None) -> bool:
     """Nothing is due: reconcile if scheduled, then sleep until the next due time or a poll.
@@ -184,6 +191,19 @@ def _idle_step(ctx: WorkerContext, summary: DrainSummary, stop_when_idle: bool, 
         summary.stopped = StopReason.IDLE
         return True
     ctx.sleep(POLL_S if next_due is None else max(0.01, min(POLL_S, next_due - now)))
+    return False
+
+
+def _halted_step(ctx: WorkerContext, summary: DrainSummary, stop_when_idle: bool, idle_since: float) -> bool:
+    """The settings say take no jobs (worker.live): bad settings end the drain; a pause ends
+    Process Queue at once and keeps a background worker waiting, re-reading the settings, for
+    one idle period (so a quick un-pause resumes it). True when the drain should end."""
+    assert ctx.halt is not None
+    reason, message = ctx.halt
+    if reason == StopReason.CONFIG or stop_when_idle or ctx.clock.now() - idle_since >= ctx.idle_s:
+        summary.stopped, summary.message = reason, message
+        return True
+    ctx.sleep(POLL_S)
     return False
 
 
@@ -206,6 +226,11 @@ def _loop(ctx: WorkerContext, pool: ThreadPoolExecutor, summary: DrainSummary, s
             summary.message = (f"Nothing could be settled for {now - progress_at:.0f} s (Plex or Stash is not "
                                f"answering); the remaining jobs stay queued. Last error: {_last_error(ctx)}")
             return
+        if ctx.halted(live.JOB_RECHECK_S if idle_since is None and not ctx.breaker.is_open else live.IDLE_RECHECK_S):
+            idle_since = now if idle_since is None else idle_since
+            if _halted_step(ctx, summary, stop_when_idle, idle_since):
+                return
+            continue
         if ctx.breaker.is_open:
             down_since = now if down_since is None else down_since
             if stop_when_idle or now - down_since >= ctx.outage_exit_s:
@@ -227,7 +252,7 @@ def _loop(ctx: WorkerContext, pool: ThreadPoolExecutor, summary: DrainSummary, s
         ctx.stats.flush()
         if progress is not None:
             progress(summary)
-        if verdict == Verdict.STOP:
+        if verdict == Verdict.STOP and not _halted_mid_batch(ctx, state):
             _stopped_by(ctx, state, summary)
             return
     summary.stopped = StopReason.STOP

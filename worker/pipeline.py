@@ -124,7 +124,7 @@ def run_scenes(ctx: WorkerContext, pool: ThreadPoolExecutor, jobs: list[Any],
 
     while todo or inflight:
         while todo and verdict == Verdict.CONTINUE and len(inflight) < _limit(ctx):
-            if ctx.stop.is_set():
+            if ctx.stop.is_set() or ctx.halted():  # halted: paused or bad settings (worker.live)
                 verdict = Verdict.STOP
                 break
             job = todo.popleft()

@@ -64,7 +64,7 @@ def test_title_template() -> None:
     assert render_title("{studio} - {title}", scene()) == "Studio Five - Scene 1"
     assert render_title("{date} {title} [{code}]", scene()) == "2021-03-04 Scene 1 [ABC-1]"
     assert render_title("{studio} - {title}", scene(studio=None)) == "Scene 1"
-    assert render_title("{year} {title} {unknown}", scene()) == "2021 Scene 1 {unknown}"
+    assert render_title("{year} {title} {unknown}", scene()) == "2021 Scene 1"  # issue 13: never written literally
     assert render_title("{studio} - {title}", scene(title="")) == ""
 
 

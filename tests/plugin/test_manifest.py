@@ -19,7 +19,7 @@ TASK_KEYS = {"name", "description", "execArgs", "defaultArgs"}
 HOOK_KEYS = TASK_KEYS | {"triggeredBy"}
 MODES = ["sync_all", "sync_changed", "process_queue", "queue_status", "retry_failed", "clear_queue", "clear_failed",
          "purge_failed", "reconcile_recent", "reconcile_all", "health_check", "rebuild_index",
-         "process_queue_now"]
+         "process_queue_now", "adopt_dry_run", "adopt_apply"]
 HOOKS = ["Scene.Create.Post", "Scene.Update.Post", "Scene.Destroy.Post", "Performer.Update.Post", "Studio.Update.Post",
          "Tag.Update.Post", "Tag.Merge.Post", "Group.Update.Post"]
 

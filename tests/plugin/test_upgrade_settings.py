@@ -29,7 +29,7 @@ def quiet(world: World) -> Iterator[World]:
 
 
 def test_health_check_names_the_settings_read_from_earlier_keys(quiet: World) -> None:
-    quiet.configure(**ONE_X)
+    quiet.keep_stored(**ONE_X)
     out = quiet.task("health_check").output
     assert out.startswith("Health Check: all good."), out
     assert "Earlier setting: sync_studio = False (earlier key) is read as Don't sync studio = on" in out
@@ -39,7 +39,7 @@ def test_health_check_names_the_settings_read_from_earlier_keys(quiet: World) ->
 
 
 def test_1x_settings_journey_paused_then_resumed_on_the_page(world: World) -> None:
-    world.configure(**ONE_X)
+    world.keep_stored(**ONE_X)
     world.admit_scenes()
     assert run_foreground(world.connection(), world.data_dir).stopped == "disabled"
     assert world.plex_writes() == []
