@@ -78,6 +78,23 @@ SPECS: tuple[SettingSpec, ...] = (
     _b("sync_performers", True, "Sync performers", "Stash performers → Plex actors."),
     _b("performer_photos", True, "Performer photos", "Use the Stash performer image as the actor photo."),
     _b("performer_tags", False, "Performers as tags", "Also add each performer's name as a genre/label."),
+    _b("performer_stash_tags", False, "Performers' own tags as tags",
+       "Also add each performer's own Stash tags to the scene's genres/labels, e.g. a performer tagged "
+       "Redhead gives every scene of hers the genre Redhead (Excluded tags and Max tags still apply)."),
+    _s("content_rating", "", "Content rating",
+       "A fixed Plex content rating for every scene, e.g. XXX (empty = not written; a rating tag below "
+       "wins)."),
+    _s("content_rating_tag_prefix", "", "Content rating tag prefix",
+       "Tags whose names start with this text give the content rating: prefix Rating: turns the tag "
+       "Rating:R18 into R18 (case-insensitive; several = the first by name; such tags are not also written "
+       "as genres; empty = off)."),
+    _s("sort_title", "off", "Sort title",
+       "Plex sort title: off; title (the plain Stash title, so e.g. \"Studio - Title\" from the title "
+       "template still sorts under Title); date (\"2024-05-01 Title\": oldest first, scenes without a date "
+       "by title).", choices=("off", "title", "date")),
+    _s("original_title", "off", "Original title",
+       "Stash field copied to the Plex original title (shown under the title): off, code (studio code, "
+       "e.g. ABC-123), title or director.", choices=("off", "code", "title", "director")),
     # Collections
     _b("sync_collection", True, "Sync collections", "Master switch for the collection options below."),
     _b("collection_studio", True, "Studio collection", "Put each scene in a collection named after its studio."),
@@ -98,6 +115,21 @@ SPECS: tuple[SettingSpec, ...] = (
     # Which scenes, and Plex edits
     _s("scene_filter", "all", "Which scenes", "all, organized (only organized scenes) or stashid "
        "(only scenes with a StashDB id).", choices=("all", "organized", "stashid")),
+    _b("filter_organized", False, "Only organized scenes",
+       "Sync only scenes marked organized (combines with every filter below: all must hold)."),
+    _b("filter_stashid", False, "Only scenes with a StashDB id",
+       "Sync only scenes with a stash-box id (StashDB or another), e.g. with Only organized scenes: "
+       "organized AND identified."),
+    _b("filter_url", False, "Only scenes with a URL", "Sync only scenes that have at least one URL."),
+    _s("filter_tags", "", "Only scenes with these tags",
+       "Comma-separated tag names a scene must ALL carry to be synced, e.g. Plex, Favorite (empty = no "
+       "condition)."),
+    _s("filter_exclude_tags", "", "Skip scenes with these tags",
+       "Comma-separated tag names: a scene carrying ANY of them is not synced, e.g. Private, Trash (empty "
+       "= no condition)."),
+    _b("filter_leave_clear", False, "Clear Plex fields of scenes that leave the filter",
+       "When a synced scene no longer passes the filters, remove what Stash2Plex wrote (tags, collections, "
+       "summary, studio …; not the title or images). Off = leave it in Plex as it is."),
     _b("preserve_plex_edits", False, "Preserve Plex edits", "Only fill fields that are empty in Plex."),
     # Not found, retries, worker
     _b("trigger_plex_scan", True, "Ask Plex to scan", "When a file is not in Plex yet, ask Plex to scan its folder once."),
