@@ -219,3 +219,43 @@ def _fetch(server: Any, rk: str) -> ItemState:
     from plex.writer import fetch_item
 
     return fetch_item(server, rk)
+
+
+def test_a_written_sort_title_orders_the_listing(plex: PlexSandbox, make_settings: Any, index: Any,
+                                                 images: Images) -> None:
+    from plex.client import connect
+
+    settings = make_settings(title_template="{studio} - {title}", sort_title="title")
+    server = connect(settings)
+    plex.add_item(OTHER, "/media/other/site/scene1.mp4")
+    plex.add_item(OTHER, "/media/other/site/scene2.mp4")
+    _sync(plex, server, index, settings, images, scene(1, title="Zulu", studio={"id": "1", "name": "Alpha"}))
+    _sync(plex, server, index, settings, images, scene(2, title="Mike", studio={"id": "2", "name": "Bravo"}))
+    section = server.library.section(OTHER)
+    assert [m.title for m in section.search(sort="titleSort:asc")] == ["Bravo - Mike", "Alpha - Zulu"]
+    assert [m.titleSort for m in section.search(sort="titleSort:asc")] == ["Mike", "Zulu"]
+
+
+def test_every_new_setting_on_still_costs_one_edit_per_changed_scene(plex: PlexSandbox, make_settings: Any,
+                                                                    index: Any, images: Images) -> None:
+    from collections import Counter
+
+    from plex.client import connect
+
+    settings = _extra(make_settings, sort_title="date", performer_stash_tags=True, filter_url=True,
+                      filter_exclude_tags="Private", filter_leave_clear=True)
+    server = connect(settings)
+    performers = [{"id": "7", "name": "Ann", "image_path": None, "tags": _tags("Redhead")}]
+    scenes = [scene(n, urls=[f"https://x.test/{n}"], performers=performers, tags=_tags("Outdoor", f"Rating:R{n}"))
+              for n in range(1, 6)]
+    for sc in scenes:
+        plex.add_item(OTHER, f"/media/other/site/scene{sc['id']}.mp4")
+    plex.clear_requests()
+    records = [_sync(plex, server, index, settings, images, sc)[2] for sc in scenes]
+    edits = Counter(r["query"].get("id") for r in plex.requests()
+                    if r["method"] == "PUT" and r["path"].startswith("/library/sections/"))
+    assert sorted(edits.values()) == [1] * 5
+    plex.clear_requests()
+    for sc, rec in zip(scenes, records, strict=True):
+        _sync(plex, server, index, settings, images, sc, rec)
+    assert api_requests(plex) == [], "unchanged scenes cost nothing"
