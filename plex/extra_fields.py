@@ -41,7 +41,7 @@ def _tag_names(scene: dict[str, Any]) -> list[str]:
 
 def rating_tags(scene: dict[str, Any], settings: Settings) -> list[str]:
     """The scene's tag names that carry a content rating, by folded name (the first one wins)."""
-    prefix = clean_line(settings.content_rating_tag_prefix)
+    prefix = clean_line(settings.content_rating_tag_prefix) if settings.content_rating_tag_prefix else ""
     if not prefix:
         return []
     key = fold(prefix)
@@ -51,6 +51,8 @@ def rating_tags(scene: dict[str, Any], settings: Settings) -> list[str]:
 
 def content_rating(scene: dict[str, Any], settings: Settings) -> str | None:
     """The Plex content rating, or None when neither setting is on (the field is unmanaged)."""
+    if not settings.content_rating and not settings.content_rating_tag_prefix:
+        return None  # the common case, first: this runs for every scene of a reconcile
     prefix = clean_line(settings.content_rating_tag_prefix)
     fixed = clean_line(settings.content_rating)
     if not prefix and not fixed:

@@ -41,5 +41,6 @@ def passes(scene: dict[str, Any], settings: Settings) -> bool:
         return False
     if settings.filter_url and not has_url(scene):
         return False
-    required, excluded = split_list(settings.filter_tags), split_list(settings.filter_exclude_tags)
-    return _tags_pass(scene, required, excluded) if required or excluded else True
+    if not settings.filter_tags and not settings.filter_exclude_tags:
+        return True
+    return _tags_pass(scene, split_list(settings.filter_tags), split_list(settings.filter_exclude_tags))
