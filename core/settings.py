@@ -129,7 +129,8 @@ SPECS: tuple[SettingSpec, ...] = (
        "= no condition)."),
     _b("filter_leave_clear", False, "Clear Plex fields of scenes that leave the filter",
        "When a synced scene no longer passes the filters, remove what Stash2Plex wrote (tags, collections, "
-       "summary, studio …; not the title or images). Off = leave it in Plex as it is."),
+       "summary, studio …; not the title or images; with Preserve Plex edits only our tags). Off = leave "
+       "it in Plex as it is."),
     _b("preserve_plex_edits", False, "Preserve Plex edits", "Only fill fields that are empty in Plex."),
     # Not found, retries, worker
     _b("trigger_plex_scan", True, "Ask Plex to scan", "When a file is not in Plex yet, ask Plex to scan its folder once."),
