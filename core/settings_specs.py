@@ -125,6 +125,34 @@ GROUPS: tuple[tuple[str, tuple[SettingSpec, ...]], ...] = (
            choices=("all", "organized", "stashid")),
         _b("b19_preserve_plex_edits", "preserve_plex_edits", "Preserve Plex edits",
            "On: only fields that are empty in Plex are filled. Off: Stash wins."),
+        _b("b20_performer_stash_tags", "performer_stash_tags", "Performers' own tags as tags",
+           "On: each performer's own Stash tags are added to the scene's genres/labels, e.g. a performer tagged "
+           "Redhead gives every scene of hers the genre Redhead (Excluded tags and Max tags still apply)."),
+        _s("b21_content_rating", "content_rating", "", "Content rating",
+           "A fixed Plex content rating for every scene, e.g. XXX. Empty: not written (a rating tag below wins)."),
+        _s("b22_content_rating_tag_prefix", "content_rating_tag_prefix", "", "Content rating tag prefix",
+           "Tags whose names start with this text give the content rating: prefix Rating: turns the tag "
+           "Rating:R18 into R18 (case-insensitive; several = the first by name; such tags are not also written "
+           "as genres). Empty: off."),
+        _s("b23_sort_title", "sort_title", "off", "Sort title",
+           "Plex sort title: off; title (the plain Stash title, so \"Studio - Title\" from the title template "
+           "still sorts under Title); date (\"2024-05-01 Title\"). Empty: off.", choices=("off", "title", "date")),
+        _s("b24_original_title", "original_title", "off", "Original title",
+           "Stash field copied to the Plex original title: off, code (studio code, e.g. ABC-123), title or "
+           "director. Empty: off.", choices=("off", "code", "title", "director")),
+        _b("b25_only_organized", "filter_organized", "Only organized scenes",
+           "On: only scenes marked organized are synced (all filters ticked here must hold)."),
+        _b("b26_only_stashid", "filter_stashid", "Only scenes with a StashDB id",
+           "On: only scenes with a stash-box id (StashDB or another) are synced."),
+        _b("b27_only_with_url", "filter_url", "Only scenes with a URL", "On: only scenes with at least one URL are synced."),
+        _s("b28_only_tags", "filter_tags", "", "Only scenes with these tags",
+           "Comma-separated tag names a scene must ALL carry to be synced, e.g. Plex, Favorite. Empty: no condition."),
+        _s("b29_skip_tags", "filter_exclude_tags", "", "Skip scenes with these tags",
+           "Comma-separated tag names: a scene carrying ANY of them is not synced, e.g. Private, Trash. Empty: no "
+           "condition."),
+        _b("b30_clear_leaving", "filter_leave_clear", "Clear Plex fields of scenes that leave the filter",
+           "On: when a synced scene no longer passes the filters, what Stash2Plex wrote is removed (tags, "
+           "collections, summary, studio …; not the title or images). Off: it is left in Plex as it is."),
     )),
     ("Collections", (
         _not("c01_no_studio_collection", "collection_studio", "No studio collection",

@@ -27,6 +27,8 @@ from typing import Any
 from core.settings import Settings, split_list
 from plex import title as title_mod
 from plex.collections import collection_level, meta_fingerprint, scene_collections
+from plex.extra_fields import EXTRA_GROUPS, GROUP_OF, excluded_genres, extra_fields, performer_tags
+from plex.scene_filter import passes
 from plex.text import MAX_TAG, clean_line, clean_multiline, fit_url_bytes, fold, unique
 
 FIELD_GROUPS: dict[str, tuple[str, ...]] = {
@@ -35,6 +37,7 @@ FIELD_GROUPS: dict[str, tuple[str, ...]] = {
     "studio": ("studio",),
     "tagline": ("tagline",),
     "date": ("originallyAvailableAt", "year"),
+    **EXTRA_GROUPS,
 }
 TAG_KINDS = ("genre", "label", "actor", "director", "collection")
 GROUPS = (*FIELD_GROUPS, "rating", *TAG_KINDS, "poster", "art")
@@ -114,8 +117,8 @@ def passes_filter(scene: dict[str, Any], scene_filter: str) -> bool:
 
 
 def _tags_of(scene: dict[str, Any], settings: Settings) -> list[str]:
-    excluded = {fold(n) for n in split_list(settings.tag_exclude)}
-    names = unique([_name(t) for t in scene.get("tags") or []])
+    excluded = {fold(n) for n in split_list(settings.tag_exclude)} | excluded_genres(scene, settings)
+    names = unique([_name(t) for t in [*(scene.get("tags") or []), *performer_tags(scene, settings)]])
     names = sorted((n for n in names if fold(n) not in excluded), key=lambda n: (fold(n), n))
     if settings.performer_tags:
         names = unique(names + [_name(p) for p in scene.get("performers") or []])
@@ -137,8 +140,8 @@ def _rating(value: object) -> float | None:
 
 
 def desired_state(scene: dict[str, Any], settings: Settings) -> DesiredState | None:
-    """Map one scene to its desired Plex state; None when `scene_filter` excludes it."""
-    if not passes_filter(scene, settings.scene_filter):
+    """Map one scene to its desired Plex state; None when the scene filters exclude it."""
+    if not passes(scene, settings):
         return None
     fields: dict[str, str] = {}
     tags: dict[str, tuple[str, ...]] = {}
@@ -167,6 +170,9 @@ def desired_state(scene: dict[str, Any], settings: Settings) -> DesiredState | N
         if settings.sync_date:
             fields["originallyAvailableAt"], fields["year"] = parse_date(scene.get("date"))
             managed.add("date")
+        for name, value in extra_fields(scene, settings, parse_date(scene.get("date"))[0]).items():
+            fields[name] = value
+            managed.add(GROUP_OF[name])
         if settings.sync_rating:
             rating = _rating(scene.get("rating100"))
             managed.add("rating")

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-SCALARS = ("title", "summary", "studio", "tagline", "originallyAvailableAt", "year")
+SCALARS = ("title", "summary", "studio", "tagline", "originallyAvailableAt", "year",
+           "contentRating", "titleSort", "originalTitle")
 TAG_ELEMENTS = {"Genre": "genre", "Label": "label", "Role": "actor", "Director": "director",
                 "Collection": "collection"}
 

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from core.settings import Settings
 from plex.desired import EMPTY_FP, FIELD_GROUPS, DesiredState
+from plex.extra_fields import SHOWN_AS
 from plex.item import ItemState, Tag
 from plex.text import fold
 
@@ -59,7 +60,8 @@ def _plan_fields(plan: EditPlan, item: ItemState, desired: DesiredState, record:
             if want:
                 if preserve and have and have != want:
                     continue
-                if have == want and name in item.locked:
+                shown = have or item.fields.get(SHOWN_AS.get(name, ""), "")  # titleSort absent = the title
+                if shown == want and name in item.locked:
                     continue
             elif not have or not before or preserve:
                 continue

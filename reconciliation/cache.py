@@ -38,13 +38,15 @@ class DesiredView:
 
 
 def _code_digest(desired_fn: Callable[..., Any]) -> bytes:
-    """Source of the desired-state module and its text helpers: a plugin upgrade misses."""
+    """Source of the desired-state module and its helpers: a plugin upgrade misses."""
     import sys
 
     h = hashlib.sha1()
     module = sys.modules.get(getattr(desired_fn, "__module__", "") or "")
     files = [getattr(module, "__file__", None)]
-    files += [getattr(sys.modules.get(name), "__file__", None) for name in ("plex.text", "plex.title")]
+    for helper in ("plex.text", "plex.title", "plex.extra_fields", "plex.scene_filter", "plex.collections",
+                   "plex.photos"):  # what desired_state calls
+        files.append(getattr(sys.modules.get(helper), "__file__", None))
     for name in files:
         if name:
             try:

@@ -81,6 +81,11 @@ class PagePass:
             desired, mapped = self.cache.desired(scene, paths, row)
         else:
             desired, mapped = self.desired_fn(scene, settings), [self.map_path(p) for p in paths]
+        if desired is None and record is not None and settings.filter_leave_clear:
+            from plex.leave import leaving_state
+            from sync_queue.store import QueueStore
+
+            desired = leaving_state(settings, QueueStore(self.conn), sid, record.content_fp)
         allow_basename = basename_fallback_allowed(settings)
         entries = find_entries(self.index, paths, mapped, record, allow_basename=allow_basename) \
             if desired is not None else []

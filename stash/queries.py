@@ -11,7 +11,7 @@ id title code details director date rating100 organized updated_at created_at ur
 files { path basename }
 paths { screenshot }
 studio { id name image_path details parent_studio { id name } }
-performers { id name image_path }
+performers { id name image_path tags { id name } }
 tags { id name parents { id name } }
 groups { group { id name synopsis front_image_path } scene_index }
 stash_ids { endpoint stash_id }

@@ -38,6 +38,7 @@ def _admit_stream(task: TaskContext, scenes: Any, label: str,
                   total: int | None = None) -> tuple[dict[str, int], str | None]:
     """Admit every scene of the stream in chunks; returns counts and the newest updated_at seen."""
     from plex.desired import desired_state
+    from plex.leave import leaving_ids
     from reconciliation.watermark import newer
     from sync_queue.admit import admit_many
 
@@ -46,8 +47,11 @@ def _admit_stream(task: TaskContext, scenes: Any, label: str,
     counts = {"seen": 0, "admitted": 0, "coalesced": 0, "unchanged": 0, "excluded": 0}
     newest: str | None = None
     batch: list[tuple[tuple[str, int], str | None, str | None]] = []
+    leaving: list[int] = []  # excluded scenes to check for a record to clear (filter_leave_clear)
 
     def flush() -> None:
+        batch.extend((("scene", sid), None, None) for sid in leaving_ids(task.db, leaving))
+        leaving.clear()
         if batch:
             result = admit_many(task.db, batch, REASON, clock=task.clock)
             counts["admitted"] += result.admitted
@@ -61,9 +65,11 @@ def _admit_stream(task: TaskContext, scenes: Any, label: str,
         desired = desired_state(scene, settings)
         if desired is None:
             counts["excluded"] += 1
+            if settings.filter_leave_clear:
+                leaving.append(int(scene["id"]))
         else:
             batch.append((("scene", int(scene["id"])), desired.content_fp or None, scene.get("updated_at")))
-        if len(batch) >= CHUNK:
+        if len(batch) + len(leaving) >= CHUNK:
             flush()
         progress.tick()
     flush()

@@ -48,7 +48,11 @@ def prepare(ctx: WorkerContext, job: Any, scene: dict[str, Any]) -> Prepared | S
 
     desired = desired_state(scene, ctx.settings)
     if desired is None:
-        return SceneOutcome.EXCLUDED
+        from plex.leave import leaving_state  # filter_leave_clear: clear what we wrote
+
+        desired = leaving_state(ctx.settings, ctx.queue, int(scene["id"]))
+        if desired is None:
+            return SceneOutcome.EXCLUDED
     record = ctx.queue.get_record(int(scene["id"]))
     if record is not None and record.unchanged(desired.content_fp):  # free: no Plex request at all
         return SceneOutcome.UNCHANGED

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from core.settings import defaults
 from plex.desired import EMPTY_FP, GROUPS, desired_state, parse_date, render_title
+from plex.extra_fields import EXTRA_GROUPS
 from plex.text import MAX_LINE, MAX_SUMMARY, MAX_SUMMARY_URL_BYTES, MAX_TAG, url_bytes
 from tests.plex.scenes import scene
 
@@ -31,7 +32,7 @@ def test_full_mapping() -> None:
     assert d.rating == 8.0
     assert d.actor_photos == {"Ann Actor": "http://stash.local/performer/7/image?t=1"}  # default image skipped
     assert d.poster_url == "http://stash.local/scene/1/screenshot?t=100" and d.art_url is None
-    assert set(d.fingerprints) == set(GROUPS) - {"art"}
+    assert set(d.fingerprints) == set(GROUPS) - {"art"} - set(EXTRA_GROUPS)  # the extra fields are off by default
 
 
 @pytest.mark.parametrize("raw,expected", [

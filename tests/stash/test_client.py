@@ -48,7 +48,7 @@ def test_find_scenes_is_one_request_with_explicit_fields(stash: StashSandbox) ->
     for key in ("title", "files", "paths", "studio", "performers", "tags", "groups", "stash_ids", "updated_at"):
         assert key in one
     performer = next((s["performers"][0] for s in scenes if s["performers"]), None)
-    assert performer is not None and set(performer) == {"id", "name", "image_path"}
+    assert performer is not None and set(performer) == {"id", "name", "image_path", "tags"}
 
 
 def test_find_scenes_drops_missing_ids_and_refuses_oversized_batches(stash: StashSandbox) -> None:
