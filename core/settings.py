@@ -77,6 +77,8 @@ SPECS: tuple[SettingSpec, ...] = (
     _n("max_tags", 50, "Max tags", "Most tags written per scene (0 = none).", 0, 500),
     _b("sync_performers", True, "Sync performers", "Stash performers → Plex actors."),
     _b("performer_photos", True, "Performer photos", "Use the Stash performer image as the actor photo."),
+    _s("stash_url_for_plex", "", "Stash address as Plex reaches it", "Plex loads actor photos from Stash itself: the Stash address as seen from the Plex machine, e.g. http://192.168.1.10:9999 (a sub-path is kept). Empty = only when Stash's own image URLs name an address other machines can reach."),
+    _b("photo_urls_include_api_key", False, "Put the Stash API key in actor photo URLs", "Only for a Stash with a password (Plex cannot sign in): WARNING, the key is then stored in Plex and visible to every Plex admin and user. Off = no actor photos from such a Stash."),
     _b("performer_tags", False, "Performers as tags", "Also add each performer's name as a genre/label."),
     # Collections
     _b("sync_collection", True, "Sync collections", "Master switch for the collection options below."),

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.settings import Settings, split_list
+from plex.photos import PhotoPolicy, photo_policy, photo_url
 from plex.text import MAX_TAG, clean_line, clean_multiline, fit_url_bytes, fold, unique
 
 FIELD_GROUPS: dict[str, tuple[str, ...]] = {
@@ -169,8 +170,10 @@ def _rating(value: object) -> float | None:
     return round(min(100.0, max(0.0, r)) / 10.0, 1)
 
 
-def desired_state(scene: dict[str, Any], settings: Settings) -> DesiredState | None:
-    """Map one scene to its desired Plex state; None when `scene_filter` excludes it."""
+def desired_state(scene: dict[str, Any], settings: Settings,
+                  photo_rules: PhotoPolicy | None = None) -> DesiredState | None:
+    """Map one scene to its desired Plex state; None when `scene_filter` excludes it. `photo_rules`:
+    how actor photo URLs Plex can load are built (plex.photos; default: from the settings alone)."""
     if not passes_filter(scene, settings.scene_filter):
         return None
     fields: dict[str, str] = {}
@@ -212,8 +215,9 @@ def desired_state(scene: dict[str, Any], settings: Settings) -> DesiredState | N
             performers = scene.get("performers") or []
             tags["actor"] = tuple(unique([_name(p) for p in performers]))
             if settings.performer_photos:
+                policy = photo_rules if photo_rules is not None else photo_policy(settings)
                 for p in performers:
-                    url = _image(p.get("image_path")) if isinstance(p, dict) else None
+                    url = photo_url(p.get("image_path"), policy) if isinstance(p, dict) else None
                     if url and _name(p) and _name(p) not in photos:
                         photos[_name(p)] = url
         if settings.sync_director:
