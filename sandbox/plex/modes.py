@@ -21,6 +21,8 @@ Each mode names the reading it models; the defaults are the realistic or the mor
 - unknown_edit_keys ("ignore" | "reject"): unknown edit parameters ignored, or answered with 400.
 - bad_edit_value (400 | 500): the status for an unparsable value (a date, a number).
 - unknown_filter ("reject" | "ignore"): an unknown listing filter → 400, or ignored.
+- transcode_failure (404 | 500, default 404): the status of `/photo/:/transcode` when Plex cannot
+  load the URL (refused, redirected, not a picture).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "unknown_edit_keys": ("ignore", "reject"),
     "bad_edit_value": (400, 500),
     "unknown_filter": ("reject", "ignore"),
+    "transcode_failure": (404, 500),
 }
 
 
@@ -58,6 +61,7 @@ class Modes:
     unknown_edit_keys: str = "ignore"
     bad_edit_value: int = 400
     unknown_filter: str = "reject"
+    transcode_failure: int = 404
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,7 +72,7 @@ KNOWN = tuple(f.name for f in fields(Modes))
 ALTERNATIVES: dict[str, Any] = {
     "idless_edit": "reject", "tag_edit_mode": "add", "listing_tags": "full", "identity_auth": "token",
     "multi_fetch_missing": "skip", "rating_bumps_updated_at": True, "unknown_edit_keys": "reject",
-    "bad_edit_value": 500, "unknown_filter": "ignore",
+    "bad_edit_value": 500, "unknown_filter": "ignore", "transcode_failure": 500,
 }
 """The other reading of every unknown at once: a plugin that passes under the defaults AND under
 these is correct whichever way real Plex behaves (request_line_limit and scan_delay_ms stay)."""
