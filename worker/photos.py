@@ -26,9 +26,10 @@ def _key(settings: Settings, client: StashClient) -> tuple[Any, ...]:
             settings.sync_performers, settings.sync_master, api_key_in_use(client))
 
 
-def policy_for(settings: Settings, client: StashClient) -> PhotoPolicy:
+def policy_for(settings: Settings, client: StashClient, say: bool = True) -> PhotoPolicy:
     """The PhotoPolicy for these settings on this Stash (probe and log line once per client and
-    settings); without photos to write, no probe at all."""
+    settings; `say=False` for the Health Check, which reports it itself); without photos to
+    write, no probe at all."""
     if not isinstance(client, StashClient):  # no Stash to ask (unit tests): nothing known about a password
         return photo_policy(settings)
     key = _key(settings, client)
@@ -43,7 +44,8 @@ def policy_for(settings: Settings, client: StashClient) -> PhotoPolicy:
                 client.prefer_api_key()  # the worker uses the key too: the same URLs, the same fingerprints
         api_key = api_key_in_use(client)
         policy = photo_policy(settings, refuses_anonymous_images(client), api_key)
-        _say(policy, client)
+        if say:
+            _say(policy, client)
     _CACHE[client] = (_key(settings, client), policy)  # after any switch to the API key
     return policy
 
