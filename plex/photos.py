@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from core.settings import Settings
@@ -58,14 +59,19 @@ def valid_base(text: str) -> str:
 def photo_policy(settings: Settings, stash_login: bool = False, api_key: str = "") -> PhotoPolicy:
     """The policy for these settings. `stash_login`: Stash refuses anonymous image requests (a
     username/password is set); `api_key`: the key the plugin uses, if any (never a cookie)."""
-    raw = str(settings.stash_url_for_plex or "")
+    return _policy(str(settings.stash_url_for_plex or ""), bool(settings.photo_urls_include_api_key),
+                   stash_login, api_key)
+
+
+@lru_cache(maxsize=64)  # desired_state asks once per scene: the answer depends on four values only
+def _policy(raw: str, opted_in: bool, stash_login: bool, api_key: str) -> PhotoPolicy:
     base = valid_base(raw)
     if raw.strip() and not base:
         return PhotoPolicy(blocked=f"{BASE_NAME} = {raw!r} is not an http(s) address such as "
                                    "http://192.168.1.10:9999: no actor photos are written until it is fixed.")
     if not stash_login:
         return PhotoPolicy(base=base)
-    if not settings.photo_urls_include_api_key:
+    if not opted_in:
         return PhotoPolicy(base=base, blocked=(
             "Stash has a password, so Plex (which loads actor photos itself, without signing in) would get "
             f"Stash's login page: no actor photos are written. To have them, turn on {OPT_IN_NAME} — the key "
@@ -92,7 +98,11 @@ def route_of(url: str) -> tuple[str, list[tuple[str, str]]] | None:
 
 def photo_url(stash_url: object, policy: PhotoPolicy) -> str | None:
     """The actor photo URL to write into Plex for the image URL Stash gave, or None (no photo)."""
-    text = str(stash_url or "").strip()
+    return _photo_url(str(stash_url or "").strip(), policy)
+
+
+@lru_cache(maxsize=16384)  # a performer's URL recurs in every scene it is in
+def _photo_url(text: str, policy: PhotoPolicy) -> str | None:
     routed = route_of(text) if text else None
     if routed is None or policy.blocked:
         return None
