@@ -59,7 +59,7 @@ def _failed_hint(url: str, policy: PhotoPolicy) -> str:
 def photo_check(task: TaskContext, checks: Any) -> None:
     """One line: Plex loaded one performer image the way it loads actor photos; or none are
     written (why, and which setting changes that); or Plex cannot load them (what to set)."""
-    from worker.photos import policy_for
+    from reconciliation.photo_policy import policy_for
 
     settings = task.settings()
     if not (settings.sync_master and settings.sync_performers and settings.performer_photos):

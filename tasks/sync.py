@@ -38,9 +38,9 @@ def _admit_stream(task: TaskContext, scenes: Any, label: str,
                   total: int | None = None) -> tuple[dict[str, int], str | None]:
     """Admit every scene of the stream in chunks; returns counts and the newest updated_at seen."""
     from plex.desired import desired_state
+    from reconciliation.photo_policy import policy_for
     from reconciliation.watermark import newer
     from sync_queue.admit import admit_many
-    from worker.photos import policy_for
 
     settings = task.settings()
     photo_rules = policy_for(settings, task.stash)

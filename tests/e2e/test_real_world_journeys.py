@@ -249,3 +249,6 @@ def test_a_stash_with_a_password_gets_photos_only_by_opt_in(make_world: MakeWorl
     assert _thumbs(w, sid)[performer.name].endswith(f"apikey={KEY}")
     for text in (health.stderr, w.worker_log(), w.text(health)):
         assert KEY not in text, "the API key is redacted in every log line"
+    w.stop_worker()
+    report = w.reconcile("all")  # the reconcile computes the worker's photo URLs: nothing to repair
+    assert report.admitted == 0 and report.healed == 0, report

@@ -1,14 +1,17 @@
 """The actor photo policy of this process: settings + what Stash answers anonymous image requests.
 
 Why cached per Stash client: the probe is one request, and every scene of a run must map to the
-same desired state (its fingerprint) whether the worker or a sync task computes it. Why one log
-line here: the decision is per process, so saying it per scene would flood the log.
+same desired state (its fingerprint) whether the worker, a sync task or a reconcile computes it.
+Why one log line here: the decision is per process, so saying it per scene would flood the log.
+Why in reconciliation/: it is the lowest layer that may use both plex/ and stash/.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from core import stashlog
@@ -59,3 +62,20 @@ def _say(policy: PhotoPolicy, client: StashClient) -> None:
         stashlog.debug(f"Actor photos: {BASE_NAME} is empty, so a photo is written only when Stash builds its "
                        f"image URL on an address other machines can reach (its external host); the plugin talks "
                        f"to Stash at {client.conn.base_url}. Health Check tests whether Plex can load one.")
+
+
+def desired_with_photos(settings: Settings, client: StashClient) -> Callable[[dict[str, Any], Settings], Any]:
+    """plex.desired.desired_state bound to this process's photo policy, for the reconcile engine.
+    It keeps desired_state's module (the reconcile cache hashes that module's code) and a name
+    carrying a digest of the policy, so cached fingerprints from another policy are not reused."""
+    from plex.desired import desired_state
+
+    policy = policy_for(settings, client)
+
+    def desired(scene: dict[str, Any], current: Settings) -> Any:
+        return desired_state(scene, current, policy)
+
+    digest = hashlib.sha1(repr(policy).encode()).hexdigest()[:12]
+    desired.__module__ = desired_state.__module__
+    desired.__qualname__ = f"{desired_state.__qualname__}[photos {digest}]"
+    return desired
