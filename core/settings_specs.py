@@ -86,6 +86,13 @@ GROUPS: tuple[tuple[str, tuple[SettingSpec, ...]], ...] = (
            "Seconds to wait for Plex to answer a request.", 1, 300),
         _not("a05_no_verify_tls", "plex_verify_tls", "Don't verify Plex's certificate",
              "Tick only for a self-signed certificate on an https Plex URL. Off: the certificate is checked."),
+        _s("a06_stash_url_for_plex", "stash_url_for_plex", "", "Stash address as Plex reaches it",
+           "Plex loads actor photos from Stash itself: the Stash address as seen from the Plex machine, e.g. "
+           "http://192.168.1.10:9999 (a sub-path is kept). Empty: photos only when Stash's own image URLs name "
+           "an address other machines can reach."),
+        _b("a07_photo_urls_include_api_key", "photo_urls_include_api_key", "Put the Stash API key in actor photo URLs",
+           "Only for a Stash with a password (Plex cannot sign in): WARNING, the key is then stored in Plex and "
+           "visible to every Plex admin and user. Off: no actor photos from such a Stash."),
     )),
     ("What to sync", (
         _not("b01_pause", "enabled", "Pause syncing",

@@ -28,6 +28,7 @@ from core.settings import Settings, split_list
 from plex import title as title_mod
 from plex.collections import collection_level, meta_fingerprint, scene_collections
 from plex.extra_fields import EXTRA_GROUPS, GROUP_OF, excluded_genres, extra_fields, performer_tags
+from plex.photos import PhotoPolicy, photo_policy, photo_url
 from plex.scene_filter import passes
 from plex.text import MAX_TAG, clean_line, clean_multiline, fit_url_bytes, fold, unique
 
@@ -107,15 +108,6 @@ def render_title(template: str, scene: dict[str, Any]) -> str:
     return title_mod.render_title(template, scene, parse_date)
 
 
-def passes_filter(scene: dict[str, Any], scene_filter: str) -> bool:
-    """scene_filter: all | organized | stashid."""
-    if scene_filter == "organized":
-        return bool(scene.get("organized"))
-    if scene_filter == "stashid":
-        return any(s.get("stash_id") for s in scene.get("stash_ids") or [] if isinstance(s, dict))
-    return True
-
-
 def _tags_of(scene: dict[str, Any], settings: Settings) -> list[str]:
     excluded = {fold(n) for n in split_list(settings.tag_exclude)} | excluded_genres(scene, settings)
     names = unique([_name(t) for t in [*(scene.get("tags") or []), *performer_tags(scene, settings)]])
@@ -139,8 +131,10 @@ def _rating(value: object) -> float | None:
     return round(min(100.0, max(0.0, r)) / 10.0, 1)
 
 
-def desired_state(scene: dict[str, Any], settings: Settings) -> DesiredState | None:
-    """Map one scene to its desired Plex state; None when the scene filters exclude it."""
+def desired_state(scene: dict[str, Any], settings: Settings,
+                  photo_rules: PhotoPolicy | None = None) -> DesiredState | None:
+    """Map one scene to its desired Plex state; None when the scene filters exclude it. `photo_rules`:
+    how actor photo URLs Plex can load are built (plex.photos; default: from the settings alone)."""
     if not passes(scene, settings):
         return None
     fields: dict[str, str] = {}
@@ -150,49 +144,13 @@ def desired_state(scene: dict[str, Any], settings: Settings) -> DesiredState | N
     managed: set[str] = set()
     notes: list[str] = []
     if settings.sync_master:
-        title = render_title(settings.title_template, scene)
-        if title:
-            fields["title"] = title
-            managed.add("title")
-        if settings.sync_summary:
-            details = clean_multiline(scene.get("details"))
-            fields["summary"] = fit_url_bytes(details)
-            managed.add("summary")
-            if fields["summary"] != details:
-                notes.append(f"its details ({len(str(scene.get('details'))):,} characters) are too long for one Plex request: "
-                             f"the Plex summary gets the first {len(fields['summary']) - 1:,}")
-        if settings.sync_studio:
-            fields["studio"] = _name(scene.get("studio"))
-            managed.add("studio")
-        if settings.sync_tagline:
-            fields["tagline"] = clean_line(scene.get("code"))
-            managed.add("tagline")
-        if settings.sync_date:
-            fields["originallyAvailableAt"], fields["year"] = parse_date(scene.get("date"))
-            managed.add("date")
-        for name, value in extra_fields(scene, settings, parse_date(scene.get("date"))[0]).items():
-            fields[name] = value
-            managed.add(GROUP_OF[name])
+        _text_fields(scene, settings, fields, managed, notes)
         if settings.sync_rating:
             rating = _rating(scene.get("rating100"))
             managed.add("rating")
-        if settings.sync_tags:
-            names = tuple(_tags_of(scene, settings))
-            as_label = settings.tags_as == "label"
-            tags["genre"] = () if as_label else names
-            tags["label"] = names if as_label else ()
-        if settings.sync_performers:
-            performers = scene.get("performers") or []
-            tags["actor"] = tuple(unique([_name(p) for p in performers]))
-            if settings.performer_photos:
-                for p in performers:
-                    url = _image(p.get("image_path")) if isinstance(p, dict) else None
-                    if url and _name(p) and _name(p) not in photos:
-                        photos[_name(p)] = url
-        if settings.sync_director:
-            tags["director"] = tuple(unique([clean_line(scene.get("director"), MAX_TAG)]))
-        if settings.sync_collection:
-            tags["collection"] = tuple(_collections(scene, settings))
+        _tag_lists(scene, settings, tags)
+        if settings.sync_performers and settings.performer_photos:
+            photos = _photos(scene.get("performers") or [], photo_policy(settings) if photo_rules is None else photo_rules)
     screenshot = _image((scene.get("paths") or {}).get("screenshot"))
     poster = screenshot if settings.sync_poster else None
     art = screenshot if settings.sync_background else None
@@ -201,6 +159,59 @@ def desired_state(scene: dict[str, Any], settings: Settings) -> DesiredState | N
         fps["collection_meta"] = meta_fingerprint(scene_collections(scene, settings))
     content = fingerprint("content", sorted(fps.items()))
     return DesiredState(fields, tags, rating, photos, poster, art, fps, content, tuple(notes))
+
+
+def _text_fields(scene: dict[str, Any], settings: Settings, fields: dict[str, str], managed: set[str],
+                 notes: list[str]) -> None:
+    """The single-value fields (title, summary, studio, tagline, date, the extra fields)."""
+    title = render_title(settings.title_template, scene)
+    if title:
+        fields["title"] = title
+        managed.add("title")
+    if settings.sync_summary:
+        details = clean_multiline(scene.get("details"))
+        fields["summary"] = fit_url_bytes(details)
+        managed.add("summary")
+        if fields["summary"] != details:
+            notes.append(f"its details ({len(str(scene.get('details'))):,} characters) are too long for one Plex request: "
+                         f"the Plex summary gets the first {len(fields['summary']) - 1:,}")
+    if settings.sync_studio:
+        fields["studio"] = _name(scene.get("studio"))
+        managed.add("studio")
+    if settings.sync_tagline:
+        fields["tagline"] = clean_line(scene.get("code"))
+        managed.add("tagline")
+    if settings.sync_date:
+        fields["originallyAvailableAt"], fields["year"] = parse_date(scene.get("date"))
+        managed.add("date")
+    for name, value in extra_fields(scene, settings, parse_date(scene.get("date"))[0]).items():
+        fields[name] = value
+        managed.add(GROUP_OF[name])
+
+
+def _tag_lists(scene: dict[str, Any], settings: Settings, tags: dict[str, tuple[str, ...]]) -> None:
+    """Genres or labels, actors, directors, collections: each kind the settings manage."""
+    if settings.sync_tags:
+        names = tuple(_tags_of(scene, settings))
+        as_label = settings.tags_as == "label"
+        tags["genre"] = () if as_label else names
+        tags["label"] = names if as_label else ()
+    if settings.sync_performers:
+        tags["actor"] = tuple(unique([_name(p) for p in scene.get("performers") or []]))
+    if settings.sync_director:
+        tags["director"] = tuple(unique([clean_line(scene.get("director"), MAX_TAG)]))
+    if settings.sync_collection:
+        tags["collection"] = tuple(_collections(scene, settings))
+
+
+def _photos(performers: list[Any], policy: PhotoPolicy) -> dict[str, str]:
+    """Actor name → a photo URL Plex can load (the first performer of a name wins: Plex shares it)."""
+    photos: dict[str, str] = {}
+    for p in performers:
+        url = photo_url(p.get("image_path"), policy) if isinstance(p, dict) else None
+        if url and _name(p) and _name(p) not in photos:
+            photos[_name(p)] = url
+    return photos
 
 
 def _fingerprints(fields: dict[str, str], tags: dict[str, tuple[str, ...]], rating: float | None,

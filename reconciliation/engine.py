@@ -255,6 +255,7 @@ def build_context(conn: sqlite3.Connection, settings: Settings, stash: Any, serv
     and the path index of the configured libraries in the same database."""
     from plex.client import sections_for
     from plex.index import PathIndex
+    from reconciliation.photo_policy import desired_with_photos
 
     index = PathIndex(conn, clock)
     sections = sections_for(server, settings)
@@ -265,6 +266,7 @@ def build_context(conn: sqlite3.Connection, settings: Settings, stash: Any, serv
         refresh_index=lambda full: index.refresh(server, sections, full=full),
         stash_requests=lambda: int(stash.requests_made),
         alive=lambda: (stash.scene_ids(), stash.performer_names()),
+        desired_fn=desired_with_photos(settings, stash),  # the worker's actor photo URLs, the same fingerprints
         clock=clock)
 
 

@@ -154,6 +154,12 @@ def health_check(task: TaskContext) -> str:
             _mapping(task, checks)
         except SyncError as exc:
             checks.problem(f"Path mapping check failed: {exc.message}")
+        try:
+            from tasks.health_photos import photo_check
+
+            photo_check(task, checks)
+        except SyncError as exc:
+            checks.problem(f"Actor photo check failed: {exc.message}")
     elif not stash_ok:
         checks.problem("Plex and path mapping not checked: settings are read from Stash.")
     verdict = "all good" if not checks.problems else f"{checks.problems} problem(s) found"

@@ -39,10 +39,12 @@ def _admit_stream(task: TaskContext, scenes: Any, label: str,
     """Admit every scene of the stream in chunks; returns counts and the newest updated_at seen."""
     from plex.desired import desired_state
     from plex.leave import leaving_ids
+    from reconciliation.photo_policy import policy_for
     from reconciliation.watermark import newer
     from sync_queue.admit import admit_many
 
     settings = task.settings()
+    photo_rules = policy_for(settings, task.stash)
     progress = Progress(label, total=total, clock=task.clock)
     counts = {"seen": 0, "admitted": 0, "coalesced": 0, "unchanged": 0, "excluded": 0}
     newest: str | None = None
@@ -62,7 +64,7 @@ def _admit_stream(task: TaskContext, scenes: Any, label: str,
     for scene in scenes:
         counts["seen"] += 1
         newest = newer(newest, scene.get("updated_at"))
-        desired = desired_state(scene, settings)
+        desired = desired_state(scene, settings, photo_rules)
         if desired is None:
             counts["excluded"] += 1
             if settings.filter_leave_clear:

@@ -70,14 +70,14 @@ class World(Observe):
 
     def __init__(self, tmp: Path, scenes: int = 20, seed: int = 1, *, stash_prefix: str = STASH_PREFIX,
                  in_plex: float = 1.0, api_key: str | None = None, clock: Clock | None = None,
-                 **settings: Any) -> None:
+                 stash_options: dict[str, Any] | None = None, **settings: Any) -> None:
         self.data_dir = tmp / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.clock = clock or SYSTEM_CLOCK
         self.stash_prefix = stash_prefix
         self.time_shift_s = 0.0  # plugin processes see time.time() this far ahead (e2e/timeshift)
         self.stash = StashSandbox(scenes=scenes, seed=seed, path_prefix=stash_prefix, api_key=api_key,
-                                  clock=self.clock)
+                                  clock=self.clock, **(stash_options or {}))  # e.g. external_host, tls
         self.plex = PlexSandbox(token=TOKEN, sections=SECTIONS, clock=self.clock)
         self.stash.start()
         self.plex.start()

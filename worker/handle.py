@@ -45,8 +45,9 @@ def prepare(ctx: WorkerContext, job: Any, scene: dict[str, Any]) -> Prepared | S
     """Desired state, unchanged check and locate (main thread: these read the database).
     Returns EXCLUDED / UNCHANGED, or what to push; raises SyncError (NotInPlex, Ambiguous …)."""
     from plex.desired import desired_state
+    from reconciliation.photo_policy import policy_for
 
-    desired = desired_state(scene, ctx.settings)
+    desired = desired_state(scene, ctx.settings, policy_for(ctx.settings, ctx.stash))
     if desired is None:
         from plex.leave import leaving_state  # filter_leave_clear: clear what we wrote
 

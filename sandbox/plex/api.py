@@ -74,6 +74,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"^/library/metadata/(?P<rk>\d+)/(?P<kind>thumb|art)(?:/\d+)?$"), "image_bytes"),
     ("PUT", re.compile(r"^/:/rate$"), "rate"),
     *COLLECTION_ROUTES,
+    ("GET", re.compile(r"^/photo/:/transcode$"), "transcode"),
 ]
 WRITES = {"edit", "upload", "rate", "delete", "refresh", "item_refresh", *COLLECTION_WRITES}
 PAGING = ("X-Plex-Container-Start", "X-Plex-Container-Size")
@@ -98,6 +99,7 @@ class PlexApi(CollectionRoutes):
         self.store = store
         self.friendly_name = friendly_name
         self.images: dict[str, bytes] = {}
+        self.transcode_fetches: list[str] = []  # every URL the photo transcoder loaded (tests read it)
 
     def handle(self, name: str, args: dict[str, str], req: Request) -> Reply:
         try:
@@ -264,6 +266,11 @@ class PlexApi(CollectionRoutes):
         data = self.images.get(sha or "", PIXEL_PNG)
         ctype = "image/png" if data[:4] == b"\x89PNG" else "image/jpeg"
         return Reply(body=data, content_type=ctype)
+
+    def r_transcode(self, req: Request) -> Reply:
+        from sandbox.plex.transcode import transcode
+
+        return transcode(req, self.store.modes, self.transcode_fetches)
 
     def r_rate(self, req: Request) -> Reply:
         key, rating = req.param("key"), req.param("rating")

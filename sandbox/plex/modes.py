@@ -24,6 +24,8 @@ Each mode names the reading it models; the defaults are the realistic or the mor
 - empty_collection ("keep" | "delete"): a collection whose last item lost its tag stays (empty),
   or vanishes with it.
 - collection_join ("end" | "start"): where a newly tagged item lands in a custom collection order.
+- transcode_failure (404 | 500, default 404): the status of `/photo/:/transcode` when Plex cannot
+  load the URL (refused, redirected, not a picture).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "unknown_filter": ("reject", "ignore"),
     "empty_collection": ("keep", "delete"),
     "collection_join": ("end", "start"),
+    "transcode_failure": (404, 500),
 }
 
 
@@ -65,6 +68,7 @@ class Modes:
     unknown_filter: str = "reject"
     empty_collection: str = "keep"
     collection_join: str = "end"
+    transcode_failure: int = 404
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -76,6 +80,7 @@ ALTERNATIVES: dict[str, Any] = {
     "idless_edit": "reject", "tag_edit_mode": "add", "listing_tags": "full", "identity_auth": "token",
     "multi_fetch_missing": "skip", "rating_bumps_updated_at": True, "unknown_edit_keys": "reject",
     "bad_edit_value": 500, "unknown_filter": "ignore", "empty_collection": "delete", "collection_join": "start",
+    "transcode_failure": 500,
 }
 """The other reading of every unknown at once: a plugin that passes under the defaults AND under
 these is correct whichever way real Plex behaves (request_line_limit and scan_delay_ms stay)."""

@@ -230,6 +230,7 @@ class PlexSandbox:
         self.server_errors: list[str] = []  # tracebacks of sandbox bugs (answered with 500)
         self.rejected_lines: list[int] = []  # lengths of request lines answered with 414
         self.idless_edits = 0  # section edits received without `id` (they may hit every item)
+        self.transcode_fetches = self._api.transcode_fetches  # URLs the photo transcoder loaded itself
 
     # -- lifecycle --------------------------------------------------------------------------------
     def start(self) -> str:
