@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from core.errors import ConfigError
+from core.plex_address import check_plex_address
 from core.redact import register_secret
 
 STRING, NUMBER, BOOLEAN = "STRING", "NUMBER", "BOOLEAN"
@@ -197,7 +198,7 @@ def load_settings(raw: dict[str, Any] | None, require_plex: bool = True) -> Sett
     warnings: list[str] = []
     values = {spec.key: _coerce(spec, raw.get(spec.key), warnings) for spec in SPECS}
     register_secret(values["plex_token"])
-    values["plex_url"] = values["plex_url"].rstrip("/")
+    values["plex_url"] = check_plex_address(values["plex_url"], values["plex_token"], require_plex)
     if require_plex:
         if not values["plex_url"]:
             raise ConfigError(f"Plex URL is not set: set it under {WHERE} (e.g. http://192.168.1.10:32400).")

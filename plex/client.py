@@ -114,7 +114,18 @@ def connect(settings: Settings, session: requests.Session | None = None) -> Plex
         return PlexServer(settings.plex_url, settings.plex_token,
                           session=session or make_session(settings), timeout=timeouts(settings))
     except Exception as exc:
-        raise classify(exc) from exc
+        raise _not_a_server(exc, settings) or classify(exc) from exc
+
+
+def _not_a_server(exc: Exception, settings: Settings) -> ConfigError | None:
+    """The server's root answered, but not like Plex (404, a web page): the URL is wrong, which
+    no job can fix — a ConfigError keeps every job queued instead of failing it as "not in Plex"."""
+    err = classify(exc)
+    if not (isinstance(err, (NotInPlex, Permanent)) or isinstance(exc, ET.ParseError)):
+        return None
+    return ConfigError(f"Plex URL {settings.plex_url!r} does not answer like a Plex server ({err}). Use the "
+                       f"server's address without a path, e.g. http://192.168.1.10:32400; fix 'Plex URL' "
+                       f"under {WHERE}.")
 
 
 def _status(exc: Exception) -> int | None:
