@@ -354,20 +354,6 @@ class QueueStore:
         with immediate(self.conn):
             self.conn.execute(f"DELETE FROM {NOT_FOUND} WHERE scene_id = ?", (int(scene_id),))
 
-    # -- uploads whose answer was lost (plex.writer._upload_images) --------------------------------
-    def unconfirmed_uploads(self, scene_id: int) -> dict[str, str]:
-        """kind → sha1 of images sent to Plex for this scene whose answer never came back."""
-        raw = self.get_meta(UNCONFIRMED_UPLOADS.format(int(scene_id)))
-        try:
-            data = json.loads(raw) if raw else {}
-        except ValueError:
-            return {}
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-    def note_unconfirmed_uploads(self, scene_id: int, uploads: dict[str, str]) -> None:
-        """Remember them until a push of the scene is confirmed (`confirm_push` forgets them)."""
-        self.set_meta(UNCONFIRMED_UPLOADS.format(int(scene_id)), json.dumps(uploads) if uploads else None)
-
     # -- meta and the numbers ----------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
         """A small persistent value (watermarks, flags) other packages share through this DB."""

@@ -16,6 +16,7 @@ from typing import Any
 from core.errors import NotInPlex, SyncError
 from plex.sync import ScenePush
 from plex.writer import Location, PushOutcome
+from sync_queue.uploads import note_unconfirmed_uploads, unconfirmed_uploads
 from worker.context import WorkerContext
 from worker.outcomes import SceneOutcome
 
@@ -54,7 +55,7 @@ def prepare(ctx: WorkerContext, job: Any, scene: dict[str, Any]) -> Prepared | S
     if record is not None and record.unchanged(desired.content_fp):  # free: no Plex request at all
         return SceneOutcome.UNCHANGED
     push = ScenePush(ctx.server(), ctx.index(), scene, desired, record, ctx.settings, ctx.stash.fetch_image)
-    push.unconfirmed = ctx.queue.unconfirmed_uploads(int(scene["id"]))
+    push.unconfirmed = unconfirmed_uploads(ctx.queue, int(scene["id"]))
     push.locate()
     return Prepared(job, push, seen_uploads=dict(push.unconfirmed))
 
@@ -63,7 +64,7 @@ def note_uploads(ctx: WorkerContext, prep: Prepared) -> None:
     """A failed push may have sent images whose answer was lost (a reset after Plex applied the
     upload): keep them, so the next try reads Plex's image list instead of uploading again."""
     if prep.push.unconfirmed != prep.seen_uploads:
-        ctx.queue.note_unconfirmed_uploads(int(prep.job.target_id), prep.push.unconfirmed)
+        note_unconfirmed_uploads(ctx.queue, int(prep.job.target_id), prep.push.unconfirmed)
         prep.seen_uploads = dict(prep.push.unconfirmed)
 
 
