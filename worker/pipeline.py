@@ -133,7 +133,7 @@ def run_scenes(ctx: WorkerContext, pool: ThreadPoolExecutor, jobs: list[Any],
             if isinstance(got, handle.Prepared):
                 submit(got)
                 continue
-            summary.processed += 1
+            summary.processed += int(got != Verdict.STOP)  # STOP: the job went back untouched
             verdict = got
         if not inflight:
             break
@@ -144,7 +144,7 @@ def run_scenes(ctx: WorkerContext, pool: ThreadPoolExecutor, jobs: list[Any],
             if settled is None:
                 submit(prep)
                 continue
-            summary.processed += 1
+            summary.processed += int(settled != Verdict.STOP)
             if verdict == Verdict.CONTINUE:
                 verdict = settled
         ctx.stats.maybe_flush()

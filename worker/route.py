@@ -39,10 +39,9 @@ def route(ctx: WorkerContext, job: Job, err: SyncError, served: bool = False) ->
     now = ctx.clock.now()
     s = ctx.settings
     ctx.stats.set(last_error=f"{err.kind}: {str(err)[:300]}", last_error_at=now)
-    if isinstance(err, (AuthFailed, ConfigError)):
+    if isinstance(err, (AuthFailed, ConfigError)):  # not the job's failure: kept, not counted as failed
         ctx.stop_error = err
         put_back(ctx, job, now, str(err))
-        ctx.stats.failed(err.kind)
         return Verdict.STOP
     if isinstance(err, ServerDown):  # unreachable, or there but not serving (Unavailable)
         return _outage(ctx, job, err, now, served)

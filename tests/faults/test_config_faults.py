@@ -108,5 +108,6 @@ def test_a_removed_library_keeps_jobs_queued_and_names_it(make_world: MakeWorld)
     run = world.run_task("process_queue", timeout=60)
     said = f"{run.error or ''}\n{run.output or ''}\n" + "\n".join(run.messages())
     assert "'Old Videos' does not exist" in said and "Other Videos" in said and "Plex libraries" in said
+    assert "failed (config)" not in said  # the job went back untouched: not reported as a failure
     _jobs_kept(world)
     assert len(world.plex.requests()) <= 5  # connect and one section listing: bounded, not per job

@@ -154,3 +154,24 @@ def test_fixed_settings_clear_the_marker(make_world: MakeWorld) -> None:
     assert run.output.get("worker_started") is True
     world.wait_for(lambda: config_marker.read(world.data_dir) is None, timeout=30, what="the marker cleared")
     world.wait_for(lambda: world.wrong_scenes([1]) == [], timeout=60, what="scene 1 pushed")
+
+
+def test_a_running_worker_folds_edits_spooled_while_it_was_frozen(make_world: MakeWorld) -> None:
+    """The worker thaws and keeps running: its heartbeat folds the spool (no new hook needed)."""
+    import threading
+
+    from sync_queue.spool import append
+    from worker.loop import drain
+
+    world = make_world(scenes=4, seed=8)
+    ctx = world.drain_context(idle_s=30.0)
+    thread = threading.Thread(target=lambda: drain(ctx, stop_when_idle=False), daemon=True)
+    thread.start()
+    try:
+        append(world.data_dir, "admit", [("scene", 2)], None, "Scene.Update.Post")
+        world.wait_for(lambda: world.wrong_scenes([2]) == [] and world.counts()["records"] >= 1, timeout=30,
+                       what="the spooled edit pushed by the running worker")
+        assert not (world.data_dir / "hook-spool.jsonl").exists()
+    finally:
+        ctx.stop.set()
+        thread.join(timeout=30)
