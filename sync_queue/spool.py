@@ -115,13 +115,26 @@ def _apply(conn: sqlite3.Connection, entries: list[dict[str, object]]) -> int:
     return n
 
 
+def _put_back(folder: Path, text: str, path: Path) -> None:
+    """Append what a failed fold read to the live spool (which `pending` sees), then drop its file."""
+    fd = os.open(folder / SPOOL, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        _flock(fd, exclusive=False)
+        os.write(fd, text.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.unlink(path)
+
+
 def fold_spool(conn: sqlite3.Connection, folder: Path) -> int:
     """Fold every spooled edit into the queue (one transaction per spool file); returns the number
-    of targets folded. Never raises for a busy database: the spool then waits for the next fold."""
+    of targets folded. Never raises for a database error: the spool then waits for the next fold."""
     from sync_queue.conn import immediate, is_busy
 
     total = 0
     for path in _claim(folder):
+        text = ""
         try:
             fd = os.open(path, os.O_RDONLY)
         except OSError:
@@ -129,14 +142,14 @@ def fold_spool(conn: sqlite3.Connection, folder: Path) -> int:
         try:
             _flock(fd, exclusive=True)
             with open(fd, encoding="utf-8", errors="replace", closefd=False) as fh:
-                entries = _parse(fh.read(), path)
+                text = fh.read()
             with immediate(conn):
-                total += _apply(conn, entries)
+                total += _apply(conn, _parse(text, path))
             os.unlink(path)
-        except sqlite3.OperationalError as exc:
-            if not is_busy(exc):
-                raise
-            stashlog.warning(f"Spooled edits in {path.name} wait: the database is still busy.")
+        except sqlite3.Error as exc:  # back into the live spool for the next fold: nothing is lost
+            why = "the database is still busy" if is_busy(exc) else f"the database refused them ({exc})"
+            stashlog.warning(f"Spooled edits wait: {why}.")
+            _put_back(Path(folder), text, path)
         finally:
             os.close(fd)
     if total:

@@ -131,6 +131,7 @@ def test_pacing_recovers_after_a_real_503_burst_through_the_worker(make_world: M
     for sid in ids:
         w.stash.silent_edit(sid, title=f"Burst {sid}")
     w.admit_scenes()
+    w.plex.clear_requests()
     w.plex.set_faults(error_status=503, error_rate=0.5, seed=3, error_count=6)
     waits: list[float] = []
     real_wait = ctx.pacer.wait
@@ -141,3 +142,4 @@ def test_pacing_recovers_after_a_real_503_burst_through_the_worker(make_world: M
     assert not thread.is_alive()
     assert w.queue_numbers()["waiting"] == 0 and w.dlq_count() == 0 and w.wrong_scenes() == []
     assert ctx.pacer.delay == 0.0 and sum(waits) < 0.5 * len(ids)
+    assert len(w.plex.requests()) <= 4 * len(ids) + 30  # a GET and a PUT per scene, the 503s, probes

@@ -81,3 +81,18 @@ def test_appending_while_folding_loses_nothing(tmp_path: Path) -> None:
         assert p.exitcode == 0
     folded += spool.fold_spool(conn, tmp_path)
     assert folded == 200 and len(_targets(conn)) == 200
+
+
+def test_a_failed_fold_puts_its_lines_back_in_the_live_spool(tmp_path: Path) -> None:
+    conn = open_db(tmp_path)
+    spool.append(tmp_path, "admit", [("scene", 7)], None, "h")
+    other = sqlite3.connect(str(tmp_path / "stash2plex.db"), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    conn.execute("PRAGMA busy_timeout=50")
+    try:
+        spool.fold_spool(conn, tmp_path)
+    finally:
+        other.rollback()
+        other.close()
+    assert spool.pending(tmp_path) and not list(tmp_path.glob(f"{spool.SPOOL}.folding-*"))
+    assert spool.fold_spool(conn, tmp_path) == 1 and _targets(conn) == ["scene:7"]
