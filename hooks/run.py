@@ -1,8 +1,11 @@
 """The hook hot path: decide → one SQLite transaction → make sure a worker runs → return.
 
 Standard library only, no network (design D5; a test checks sys.modules). Stash
-blocks the user's save until this process exits, so nothing here waits for anything. Whether the
-plugin is `enabled` is a Stash setting only readable over the network: the worker honours it.
+blocks the user's save until this process exits, so nothing here waits for long: SQLite gets a
+few seconds in all (sync_queue.spool.HOOK_BUSY_S per try), then the edit goes to the spool; a
+damaged database is moved aside and the edit written to a fresh one. Whether the plugin is
+`enabled` is a Stash setting only readable over the network: the worker honours it; a worker
+that stopped for a configuration error is not restarted by every hook (worker.config_marker).
 """
 
 from __future__ import annotations
