@@ -48,7 +48,9 @@ def test_write_applied_then_reset_uploads_each_poster_once_and_the_jobs_end_acke
     uploads = Counter(r["path"] for r in requests if r["method"] == "POST" and r["path"].endswith("/posters"))
     assert set(uploads.values()) == {1} and len(uploads) == len(ids)  # one upload per item, ever
     item_requests = [r for r in requests if r["path"].startswith("/library/metadata/")]
-    assert len(item_requests) <= 8 * len(ids)  # GET, POST, the image list, PUTs, re-reads: bounded
+    # per item about 4 tries (one per write that resets: poster, edit, rating), each a re-read and
+    # at most one look at the image list; plus reconnects: measured ~8 item and ~15 total per item
+    assert len(item_requests) <= 12 * len(ids) and len(requests) <= 25 * len(ids)
     world.plex.clear_faults()
     assert world.wrong_scenes(ids) == []
     for sid in ids:  # Plex shows exactly the cover, uploaded once
