@@ -175,19 +175,39 @@ def _upload_images(server: Any, item: ItemState, plan: EditPlan, desired: Desire
         has_image = bool(item.thumb if kind == "poster" else item.art)
         if digest == image_fps.get(kind) and has_image:
             continue  # same bytes as last upload (e.g. only ?t= moved): nothing to send
-        if unconfirmed is not None and unconfirmed.get(kind) == digest:
-            checks += 1
-            if plex_has_upload(server, item.rating_key, kind, digest):
-                image_fps[kind] = digest  # the earlier upload landed; its answer was lost
-                uploaded.append(kind)  # still ours to lock
-                continue
+        landed, asked = _landed_before(server, item.rating_key, kind, digest, unconfirmed)
+        checks += asked
+        if landed:
+            image_fps[kind] = digest  # an earlier upload of these bytes landed (its push failed later)
+            uploaded.append(kind)  # still ours to lock
+            continue
         if unconfirmed is not None:
             unconfirmed[kind] = digest  # "sent, unconfirmed" before the request can fail
         _query(server, f"/library/metadata/{item.rating_key}/{UPLOAD_PATH[kind]}", method="post", data=data)
+        if unconfirmed is not None:
+            unconfirmed[kind] = LANDED + digest  # Plex answered: it has them, whatever fails next
         image_fps[kind] = digest
         uploaded.append(kind)
         checks += 1
     return image_fps, uploaded, checks
+
+
+LANDED = "landed:"  # an `unconfirmed` note whose upload Plex did confirm
+
+
+def _landed_before(server: Any, rating_key: str, kind: str, digest: str,
+                   notes: dict[str, str] | None) -> tuple[bool, int]:
+    """(Did an earlier try's upload of these bytes land?, requests made to find out). Plex's image
+    list is read only for an upload whose answer was lost, and once: the answer is noted."""
+    note = notes.get(kind) if notes is not None else None
+    if note == LANDED + digest:
+        return True, 0
+    if notes is None or note != digest:
+        return False, 0
+    landed = plex_has_upload(server, rating_key, kind, digest)
+    if landed:
+        notes[kind] = LANDED + digest
+    return landed, 1
 
 
 def push(server: Any, location: Location, desired: DesiredState, record: Any, settings: Settings,
