@@ -73,7 +73,7 @@ def _outage(ctx: WorkerContext, job: Job, err: ServerDown, now: float, served: b
     wait_s = ctx.breaker.interval()
     if isinstance(err, Unavailable):
         wait_s = max(wait_s, err.retry_after or 0.0)
-    else:
+    elif not served:  # unreachable: connect afresh; a reset after a served read keeps the server
         ctx.drop_server()
     verdict = Verdict.DOWN if ctx.breaker.is_open else Verdict.CONTINUE
     if served and loops_on_outages(job.outages + 1, job.outage_since, now):
