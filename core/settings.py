@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 from core.errors import ConfigError
 from core.legacy_settings import translate
+from core.plex_address import check_plex_address
 from core.redact import register_secret
 from core.settings_specs import (
     BOOLEAN,
@@ -154,7 +155,7 @@ def load_settings(raw: dict[str, Any] | None, require_plex: bool = True) -> Sett
     warnings: list[str] = []
     values = {spec.key: _coerce(spec, modern.get(spec.page or spec.key), warnings) for spec in SPECS}
     register_secret(values["plex_token"])
-    values["plex_url"] = values["plex_url"].rstrip("/")
+    values["plex_url"] = check_plex_address(values["plex_url"], values["plex_token"], require_plex)
     if require_plex:
         _require_plex(values)
     return Settings(values, warnings, notes)

@@ -111,10 +111,28 @@ def connect(settings: Settings, session: requests.Session | None = None) -> Plex
     register_secret(settings.plex_token)
     disable_autoreload()
     try:
-        return PlexServer(settings.plex_url, settings.plex_token,
-                          session=session or make_session(settings), timeout=timeouts(settings))
+        server = PlexServer(settings.plex_url, settings.plex_token,
+                            session=session or make_session(settings), timeout=timeouts(settings))
     except Exception as exc:
-        raise classify(exc) from exc
+        raise _not_a_server(exc, settings) or classify(exc) from exc
+    if not getattr(server, "machineIdentifier", None):  # e.g. /library: a MediaContainer, not a server
+        raise _wrong_url(settings, "its root has no server identity")
+    return server
+
+
+def _wrong_url(settings: Settings, detail: str) -> ConfigError:
+    return ConfigError(f"Plex URL {settings.plex_url!r} does not answer like a Plex server ({detail}). Use the "
+                       f"server's address without a path, e.g. http://192.168.1.10:32400; fix 'Plex URL' "
+                       f"under {WHERE}.")
+
+
+def _not_a_server(exc: Exception, settings: Settings) -> ConfigError | None:
+    """The server's root answered, but not like Plex (404, a web page): the URL is wrong, which
+    no job can fix — a ConfigError keeps every job queued instead of failing it as "not in Plex"."""
+    err = classify(exc)
+    if not (isinstance(err, (NotInPlex, Permanent)) or isinstance(exc, ET.ParseError)):
+        return None
+    return _wrong_url(settings, str(err))
 
 
 def _status(exc: Exception) -> int | None:
@@ -179,7 +197,12 @@ def list_sections(server: PlexServer) -> list[Section]:
     try:
         root = server.query("/library/sections")
     except Exception as exc:
-        raise classify(exc) from exc
+        err = classify(exc)
+        if isinstance(err, NotInPlex):  # every Plex server has this path: the address is wrong
+            raise ConfigError(f"Plex at {getattr(server, '_baseurl', '?')!r} has no /library/sections (404): "
+                              f"the Plex URL must be the server's address without a path; fix 'Plex URL' "
+                              f"under {WHERE}.") from exc
+        raise err from exc
     return parse_sections(root)
 
 

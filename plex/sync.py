@@ -35,6 +35,8 @@ class ScenePush:
         self.fetch_image = fetch_image
         self.location: Location | None = None
         self.relocated = False
+        self.unconfirmed: dict[str, str] = {}  # images sent whose answer was lost (plex.writer)
+        self.served: list[bool] = []  # non-empty once Plex answered the last push's read
 
     def locate(self) -> Location:
         """The Plex item for the scene (remembered ratingKey, path index, suffix fallback)."""
@@ -45,7 +47,9 @@ class ScenePush:
         """One writer push to the located item; raises StaleLocation when that item is gone."""
         if self.location is None:
             raise RuntimeError("ScenePush.push() before locate()")  # locating reads the DB: not here
-        return push(self.server, self.location, self.desired, self.record, self.settings, self.fetch_image)
+        self.served = []
+        return push(self.server, self.location, self.desired, self.record, self.settings, self.fetch_image,
+                    self.unconfirmed, self.served)
 
     def recover(self, stale: StaleLocation) -> bool:
         """The item was deleted and re-added (new ratingKey) or now holds other files: correct the

@@ -134,10 +134,27 @@ def is_raster_image(data: bytes) -> bool:
     return data.startswith(_RASTER_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
 
 
+def plex_has_upload(server: Any, rating_key: str, kind: str, digest: str) -> bool:
+    """Does Plex show our upload of these bytes as the item's current image? An upload is listed
+    by `GET …/posters|arts` as `upload://posters/<sha1 of the bytes>` (one request)."""
+    root = _query(server, f"/library/metadata/{rating_key}/{UPLOAD_PATH[kind]}")
+    wanted = f"upload://{UPLOAD_PATH[kind]}/{digest}"
+    return any(photo.get("ratingKey") == wanted and photo.get("selected") in ("1", "true", "True")
+               for photo in root.iter("Photo"))
+
+
 def _upload_images(server: Any, item: ItemState, plan: EditPlan, desired: DesiredState, record: Any,
-                   fetch_image: Callable[[str], bytes]) -> tuple[dict[str, str], list[str]]:
+                   fetch_image: Callable[[str], bytes],
+                   unconfirmed: dict[str, str] | None = None) -> tuple[dict[str, str], list[str], int]:
+    """Upload changed images; returns (image fingerprints, kinds uploaded, requests made).
+
+    `unconfirmed` (kind → sha1, kept by the caller across tries) holds uploads sent whose answer
+    may have been lost (the connection reset after Plex applied the write): set before each POST,
+    and when a later try meets the same bytes, Plex's image list is read once instead of
+    uploading again (design F14: never re-upload an image Plex already has)."""
     image_fps = dict(getattr(record, "image_fps", None) or {})
     uploaded: list[str] = []
+    checks = 0
     for kind in plan.images:
         url = desired.poster_url if kind == "poster" else desired.art_url
         if not url:
@@ -158,32 +175,68 @@ def _upload_images(server: Any, item: ItemState, plan: EditPlan, desired: Desire
         has_image = bool(item.thumb if kind == "poster" else item.art)
         if digest == image_fps.get(kind) and has_image:
             continue  # same bytes as last upload (e.g. only ?t= moved): nothing to send
+        landed, asked = _landed_before(server, item.rating_key, kind, digest, unconfirmed)
+        checks += asked
+        if landed:
+            image_fps[kind] = digest  # an earlier upload of these bytes landed (its push failed later)
+            uploaded.append(kind)  # still ours to lock
+            continue
+        if unconfirmed is not None:
+            unconfirmed[kind] = digest  # "sent, unconfirmed" before the request can fail
         _query(server, f"/library/metadata/{item.rating_key}/{UPLOAD_PATH[kind]}", method="post", data=data)
+        if unconfirmed is not None:
+            unconfirmed[kind] = LANDED + digest  # Plex answered: it has them, whatever fails next
         image_fps[kind] = digest
         uploaded.append(kind)
-    return image_fps, uploaded
+        checks += 1
+    return image_fps, uploaded, checks
+
+
+LANDED = "landed:"  # an `unconfirmed` note whose upload Plex did confirm
+
+
+def _landed_before(server: Any, rating_key: str, kind: str, digest: str,
+                   notes: dict[str, str] | None) -> tuple[bool, int]:
+    """(Did an earlier try's upload of these bytes land?, requests made to find out). Plex's image
+    list is read only for an upload whose answer was lost, and once: the answer is noted."""
+    note = notes.get(kind) if notes is not None else None
+    if note == LANDED + digest:
+        return True, 0
+    if notes is None or note != digest:
+        return False, 0
+    landed = plex_has_upload(server, rating_key, kind, digest)
+    if landed:
+        notes[kind] = LANDED + digest
+    return landed, 1
 
 
 def push(server: Any, location: Location, desired: DesiredState, record: Any, settings: Settings,
-         fetch_image: Callable[[str], bytes]) -> PushOutcome:
+         fetch_image: Callable[[str], bytes], unconfirmed: dict[str, str] | None = None,
+         served: list[bool] | None = None) -> PushOutcome:
     """Make the Plex item at `location` match `desired`; returns ownership to record.
 
     `fetch_image(url)` returns the image bytes fetched from Stash with its credentials; b""
     means "Stash has only its default image" and nothing is uploaded. Raises StaleLocation
     (a NotInPlex) when the item is gone or holds another file, other core.errors as classified.
     Nothing is recorded here: the caller writes sync_state only after this returns (design D3).
+    `unconfirmed`: see `_upload_images` (the caller persists it when the push fails). `served`
+    gets True appended once Plex answered this push's read: a later outage error met a serving
+    Plex (the worker counts those on the job, so a job can never loop).
     """
     if _unchanged(record, desired, location):
         return PushOutcome(dict(record.owned_tags or {}), dict(record.image_fps or {}), 0)
     item = fetch_item(server, location.rating_key)
+    if served is not None:
+        served.append(True)
     requests = 1
     if location.plex_file and norm_path(location.plex_file) not in {norm_path(f) for f in item.files}:
         raise StaleLocation(f"Plex item {location.rating_key} now holds {item.files[:3]}, "
                             f"not {location.plex_file}", item)
     section_id, _ = _plain_ids(item.section_id or location.section_id, item.rating_key)  # before any write
     plan = plan_edits(item, desired, record, settings)
-    image_fps, uploaded = _upload_images(server, item, plan, desired, record, fetch_image)
-    requests += len(uploaded)
+    image_fps, uploaded, image_requests = _upload_images(server, item, plan, desired, record, fetch_image,
+                                                         unconfirmed)
+    requests += image_requests
     params = dict(plan.params)
     for kind in ("poster", "art"):
         ours = image_fps.get(kind) not in (None, "", NO_IMAGE)  # a real image of ours is there

@@ -20,7 +20,8 @@ from sync_queue.store import NEEDS_REBUILD, QueueStore
 __all__ = ["DB_FILE", "NEEDS_REBUILD", "get_meta", "immediate", "open_db", "set_meta"]
 
 
-def open_db(data_dir: Path | None = None, clock: Clock = SYSTEM_CLOCK, *, check: bool = True) -> sqlite3.Connection:
+def open_db(data_dir: Path | None = None, clock: Clock = SYSTEM_CLOCK, *, check: bool = True,
+            busy_s: float | None = None) -> sqlite3.Connection:
     """Open (creating or migrating if needed) the database in `data_dir` (default:
     core.paths.data_dir()).
 
@@ -29,8 +30,9 @@ def open_db(data_dir: Path | None = None, clock: Clock = SYSTEM_CLOCK, *, check:
     `needs_rebuild=1` (see sync_queue.recovery). Read-only / unusable locations raise ConfigError
     with what to change. `check=False` skips only the quick_check scan (hook path latency); a file
     that is not a database at all is still recovered. A current file is opened without a write.
+    `busy_s` caps SQLite's wait for a lock per try (hooks: a short total time budget).
     """
-    return open_checked(Path(data_dir) if data_dir is not None else None, clock, check)
+    return open_checked(Path(data_dir) if data_dir is not None else None, clock, check, busy_s)
 
 
 def get_meta(conn: sqlite3.Connection, key: str) -> str | None:

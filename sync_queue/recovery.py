@@ -29,6 +29,7 @@ from sync_queue.schema import DB_FILE
 from sync_queue.store import NEEDS_REBUILD, QueueStore
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+REBUILD_TASK = "'Reconcile (All)'"
 
 
 class _Unusable(Exception):
@@ -81,10 +82,10 @@ def move_aside(path: Path, clock: Clock) -> Path:
     return target
 
 
-def _open(path: Path, check: bool, create: bool) -> sqlite3.Connection:
+def _open(path: Path, check: bool, create: bool, busy_s: float | None = None) -> sqlite3.Connection:
     """Connect and prepare; raises _Unusable for a damaged file, _NeedsInit when the schema must
     be created (only done with `create`, i.e. under the init lock), OperationalError when busy or
-    not writable."""
+    not writable. `busy_s` shortens SQLite's busy wait (the hook path's time budget)."""
     _check_header(path)
     existed = path.exists()
     if not create and not existed:
@@ -93,6 +94,8 @@ def _open(path: Path, check: bool, create: bool) -> sqlite3.Connection:
     if not existed:  # private to the user; SQLite gives -wal/-shm the database file's mode
         with contextlib.suppress(OSError):
             os.chmod(path, 0o600)
+    if busy_s is not None:
+        conn.execute(f"PRAGMA busy_timeout={max(1, int(busy_s * 1000))}")
     try:
         if check:
             _quick_check(conn)
@@ -149,7 +152,7 @@ def _readonly(path: Path, exc: sqlite3.OperationalError) -> ConfigError:
         f"try again, or restart Stash.")
 
 
-def open_checked(data_dir: Path | None, clock: Clock, check: bool) -> sqlite3.Connection:
+def open_checked(data_dir: Path | None, clock: Clock, check: bool, busy_s: float | None = None) -> sqlite3.Connection:
     """See `sync_queue.db.open_db`."""
     try:
         folder = Path(data_dir) if data_dir is not None else default_data_dir(create=False)
@@ -163,7 +166,7 @@ def open_checked(data_dir: Path | None, clock: Clock, check: bool) -> sqlite3.Co
     if not os.access(folder, os.W_OK | os.X_OK):
         raise _readonly_error(path, "the folder is read-only")
     try:
-        return retry_busy(lambda: _open(path, check, create=False))
+        return retry_busy(lambda: _open(path, check, create=False, busy_s=busy_s))
     except (_Unusable, _NeedsInit):
         pass
     except sqlite3.OperationalError as exc:
@@ -188,7 +191,8 @@ def _open_or_recover(path: Path, clock: Clock, check: bool) -> sqlite3.Connectio
     except OSError as exc:
         raise _readonly_error(path, f"it is damaged ({reason}) and could not be moved aside: {exc.strerror}") from exc
     stashlog.error(f"Stash2Plex database {path} was unusable ({reason}). It was moved to {aside.name} and a "
-                   f"fresh database was created; the next reconcile rebuilds the sync records from Stash and Plex.")
+                   f"fresh database was created; the next reconcile rebuilds the sync records from Stash and Plex "
+                   f"(run the task {REBUILD_TASK} to do it now).")
     try:
         conn = _open(path, check=False, create=True)
     except _Unusable as exc:
@@ -198,3 +202,35 @@ def _open_or_recover(path: Path, clock: Clock, check: bool) -> sqlite3.Connectio
         store.set_meta(NEEDS_REBUILD, "1")
         store.set_meta("recovered_from", aside.name)
     return conn
+
+
+def is_damaged(exc: BaseException) -> bool:
+    """SQLite found the file's pages broken (the header may be intact): "database disk image is
+    malformed", "file is not a database". Cheap: only the message of an error already raised."""
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.DatabaseError) and ("malformed" in text or "not a database" in text)
+
+
+def recover_damaged(data_dir: Path, clock: Clock, reason: str, seen_ino: int | None) -> sqlite3.Connection:
+    """A query on the file whose inode is `seen_ino` said it is damaged: under the init lock, move
+    it aside and start a fresh database (as `open_checked` does for a file failing its check),
+    unless another process already did (the file is then a different one: just open it)."""
+    folder = Path(data_dir)
+    path = folder / DB_FILE
+    with _init_lock(folder):
+        try:
+            current = path.stat().st_ino
+        except OSError:
+            current = None
+        if current is not None and current != seen_ino:
+            return _open(path, check=False, create=True)
+        aside = move_aside(path, clock)
+        stashlog.error(f"Stash2Plex database {path} is damaged ({reason}). It was moved to {aside.name} and a "
+                       f"fresh database was created; the next reconcile rebuilds the sync records from Stash "
+                       f"and Plex (run the task {REBUILD_TASK} to do it now).")
+        conn = _open(path, check=False, create=True)
+        store = QueueStore(conn, clock)
+        with store.transaction():
+            store.set_meta(NEEDS_REBUILD, "1")
+            store.set_meta("recovered_from", aside.name)
+        return conn

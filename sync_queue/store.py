@@ -36,6 +36,7 @@ from sync_queue.state import COLUMNS, SyncRecord
 
 HISTORY_KEEP = 1000  # acked rows kept for status/diagnostics; correctness never reads them
 NEEDS_REBUILD = "needs_rebuild"  # meta flag: sync_state was lost; the next reconcile rebuilds it
+UNCONFIRMED_UPLOADS = "uploads_unconfirmed:scene:{}"  # meta: images sent, answer lost (plex.writer)
 DAY_S = 86_400.0
 _IN_BATCH = 500  # placeholders per IN (...) probe; well under every SQLite variable limit
 _READY, _UNACK = int(JobStatus.READY), int(JobStatus.UNACK)  # plain ints, spelled into SQL text
@@ -142,9 +143,18 @@ class QueueStore:
         the job's fault)."""
         self._back_to_waiting(job, due_at, error, charge=False)
 
-    def _back_to_waiting(self, job: Job, due_at: float, error: str, charge: bool) -> None:
+    def release_outage(self, job: Job, due_at: float, error: str) -> None:
+        """`release` for an outage that met this job while Plex served others: counted in the
+        job's `outages` (the worker charges an attempt when they pile up: a job never loops)."""
+        self._back_to_waiting(job, due_at, error, charge=False, outage=True)
+
+    def _back_to_waiting(self, job: Job, due_at: float, error: str, charge: bool, outage: bool = False) -> None:
         message = _redact(error)
         attempts = job.attempts + 1 if charge else job.attempts
+        if charge:
+            job.outages, job.outage_since = 0, None
+        elif outage:
+            job.outages, job.outage_since = job.outages + 1, job.outage_since or self.clock.now()
         with immediate(self.conn):
             if self._merge_into_waiting(job, float(due_at), attempts, message):
                 return
@@ -163,6 +173,8 @@ class QueueStore:
         other = json.loads(row[1])
         rank = max(row[3], RANK.get(job.reason, 0))
         other.update(due_at=min(row[2], due_at), reason=REASONS[rank], attempts=max(int(other["attempts"]), attempts))
+        if job.outages > int(other.get("outages") or 0):
+            other.update(outages=job.outages, outage_since=job.outage_since)
         if error is not None:
             other["last_error"] = error
         self.conn.execute(f"UPDATE {JOBS} SET data = ?, due_at = ?, rank = ? WHERE _id = ?",
@@ -291,6 +303,7 @@ class QueueStore:
             self.put_record(rec)
             self.resolve_failed([("scene", int(rec.scene_id))])
             self.forget_not_found(int(rec.scene_id))
+            self.conn.execute("DELETE FROM meta WHERE key = ?", (UNCONFIRMED_UPLOADS.format(int(rec.scene_id)),))
 
     def delete_record(self, scene_id: int) -> bool:
         with immediate(self.conn):

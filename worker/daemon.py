@@ -21,6 +21,8 @@ from core.connection import StashConnection
 from core.errors import SyncError
 from core.fatal import record_fatal
 from core.paths import data_dir as default_data_dir
+from sync_queue.spool import fold_spool
+from worker import config_marker
 from worker.context import OUTAGE_EXIT_S, ContextRefused, WorkerContext, open_context
 from worker.outcomes import StopReason
 from worker.policy import CircuitBreaker
@@ -82,7 +84,10 @@ def serve(stash_conn: StashConnection, data_dir: Path, options: dict[str, Any] |
         try:
             stashlog.info(f"Worker started (pid {os.getpid()}); {consumer.resumed} interrupted jobs resumed.")
             ctx.stats.set(started_at=ctx.clock.now(), stopped_reason=None)
+            fold_spool(ctx.db, data_dir)
             summary = drain(ctx, stop_when_idle=False)
+            if summary.stopped in (StopReason.CONFIG, StopReason.AUTH):
+                config_marker.remember(data_dir, summary.message)  # hooks say it, and spawn no storm
             ctx.stats.set(state="stopped", stopped_reason=str(summary.stopped))
             ctx.stats.flush()
             stashlog.info(f"Worker exiting ({summary.stopped}). {summary.line()}")
@@ -101,6 +106,8 @@ def _context_or_none(stash_conn: StashConnection, consumer: Any, data_dir: Path,
     except ContextRefused as refused:
         if refused.reason != StopReason.DISABLED:
             stashlog.error(f"Worker cannot start: {refused.message}")
+            if refused.reason in (StopReason.CONFIG, StopReason.AUTH):
+                config_marker.remember(data_dir, refused.message)
             return None
         stashlog.info("Stash2Plex is disabled in its settings; the worker drains nothing.")
         # Keep the consumer lock for one idle period: hooks that fire meanwhile (a bulk edit) see a
@@ -108,6 +115,7 @@ def _context_or_none(stash_conn: StashConnection, consumer: Any, data_dir: Path,
         idle = options.get("idle_s") or (refused.settings.worker_idle_s if refused.settings else 30)
         stop.wait(float(idle))
         return None
+    config_marker.forget(data_dir)  # the settings read fine: hooks may start workers again
     stashlog.configure(debug=bool(ctx.settings.debug_logging), stream=stashlog._stream,
                        obfuscate_paths=bool(ctx.settings.obfuscate_paths))
     return ctx

@@ -10,12 +10,13 @@ worst repeats an idempotent write. Failures are routed by `worker.route.route`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import NotInPlex, SyncError
 from plex.sync import ScenePush
 from plex.writer import Location, PushOutcome
+from sync_queue.uploads import note_unconfirmed_uploads, unconfirmed_uploads
 from worker.context import WorkerContext
 from worker.outcomes import SceneOutcome
 
@@ -28,6 +29,7 @@ class Prepared:
     job: Any
     push: ScenePush
     tries: int = 0
+    seen_uploads: dict[str, str] = field(default_factory=dict)  # unconfirmed uploads as stored
 
     @property
     def scene(self) -> dict[str, Any]:
@@ -58,8 +60,17 @@ def prepare(ctx: WorkerContext, job: Any, scene: dict[str, Any]) -> Prepared | S
     if record is not None and record.unchanged(desired.content_fp):  # free: no Plex request at all
         return SceneOutcome.UNCHANGED
     push = ScenePush(ctx.server(), ctx.index(), scene, desired, record, ctx.settings, ctx.stash.fetch_image)
+    push.unconfirmed = unconfirmed_uploads(ctx.queue, int(scene["id"]))
     push.locate()
-    return Prepared(job, push)
+    return Prepared(job, push, seen_uploads=dict(push.unconfirmed))
+
+
+def note_uploads(ctx: WorkerContext, prep: Prepared) -> None:
+    """A failed push may have sent images whose answer was lost (a reset after Plex applied the
+    upload): keep them, so the next try reads Plex's image list instead of uploading again."""
+    if prep.push.unconfirmed != prep.seen_uploads:
+        note_unconfirmed_uploads(ctx.queue, int(prep.job.target_id), prep.push.unconfirmed)
+        prep.seen_uploads = dict(prep.push.unconfirmed)
 
 
 def push_once(prep: Prepared) -> PushResult:

@@ -83,6 +83,14 @@ def probe(ctx: WorkerContext) -> tuple[bool, float | None]:
     return True, None
 
 
+def fold_spooled(ctx: WorkerContext) -> None:
+    """Queue edits hooks spooled while the database was locked (one stat when there are none)."""
+    from sync_queue.spool import fold_spool, pending
+
+    if pending(ctx.data_dir):
+        fold_spool(ctx.db, ctx.data_dir)
+
+
 def _wait_for_breaker(ctx: WorkerContext) -> None:
     wait = ctx.breaker.wait_time()
     if wait > 0:
@@ -218,6 +226,7 @@ def _loop(ctx: WorkerContext, pool: ThreadPoolExecutor, summary: DrainSummary, s
         now = ctx.clock.now()
         if now - last_beat >= HEARTBEAT_S:
             ctx.stats.flush()
+            fold_spooled(ctx)
             last_beat = now
         if summary.processed != settled:
             progress_at, settled = now, summary.processed

@@ -88,6 +88,7 @@ def _complete(ctx: WorkerContext, prep: handle.Prepared, result: handle.PushResu
                 return None
     except Settled as settled:
         return settled.verdict
+    handle.note_uploads(ctx, prep)  # before routing: the job may go back to the queue now
     if isinstance(err, (Transient, Unavailable)):  # Plex struggling: slow the whole worker
         ctx.pacer.record(result.elapsed, ok=False)
         ctx.stats.set(pace_s=round(ctx.pacer.delay, 3), pace_slowdowns=ctx.pacer.slowdowns)
@@ -96,7 +97,7 @@ def _complete(ctx: WorkerContext, prep: handle.Prepared, result: handle.PushResu
         ctx.stats.add("write_retries")
         return None
     if isinstance(err, SyncError):
-        return route(ctx, prep.job, err)
+        return route(ctx, prep.job, err, served=bool(prep.push.served))
     stashlog.error(f"Unexpected error pushing scene {prep.job.target_id}: {err!r}")
     return route(ctx, prep.job, Permanent(f"unexpected error: {err!r}"))
 
@@ -132,7 +133,7 @@ def run_scenes(ctx: WorkerContext, pool: ThreadPoolExecutor, jobs: list[Any],
             if isinstance(got, handle.Prepared):
                 submit(got)
                 continue
-            summary.processed += 1
+            summary.processed += int(got != Verdict.STOP)  # STOP: the job went back untouched
             verdict = got
         if not inflight:
             break
@@ -143,7 +144,7 @@ def run_scenes(ctx: WorkerContext, pool: ThreadPoolExecutor, jobs: list[Any],
             if settled is None:
                 submit(prep)
                 continue
-            summary.processed += 1
+            summary.processed += int(settled != Verdict.STOP)
             if verdict == Verdict.CONTINUE:
                 verdict = settled
         ctx.stats.maybe_flush()

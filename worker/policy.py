@@ -25,6 +25,19 @@ def backoff(attempt: int, base: float, cap: float, rng: random.Random) -> float:
     return rng.uniform(0.0, max(0.0, ceiling))
 
 
+OUTAGE_REQUEUES_MAX = 20
+OUTAGE_SPAN_S = 6 * 3600.0
+
+
+def loops_on_outages(outages: int, since: float | None, now: float) -> bool:
+    """Has a job met "Plex is not serving" so often, for so long, while Plex served other requests,
+    that it is the job's own problem (a proxy refusing this one item, a write that always resets)?
+    Then its next outage is charged as an ordinary attempt, so a job can never be put back for
+    ever: at least OUTAGE_REQUEUES_MAX uncharged requeues spanning OUTAGE_SPAN_S. A real outage
+    never gets here: while nothing is served, requeues are not counted (worker.route)."""
+    return outages >= OUTAGE_REQUEUES_MAX and since is not None and now - since >= OUTAGE_SPAN_S
+
+
 class CircuitBreaker:
     """Stops hammering a server that is down: opens after `threshold` consecutive failures,
     then allows ONE probe per backoff interval (growing up to `cap`); a successful probe closes it.
@@ -42,6 +55,7 @@ class CircuitBreaker:
         self.opens = 0
         self.next_probe_at = 0.0
         self.probes = 0
+        self.last_success_at: float | None = None  # when Plex last served a request (any answer)
 
     def interval(self) -> float:
         """Seconds between probes for the current open streak (deterministic: tests count probes)."""
@@ -59,6 +73,7 @@ class CircuitBreaker:
             self.next_probe_at = self.clock.now() + max(self.interval(), retry_after or 0.0)
 
     def record_success(self) -> None:
+        self.last_success_at = self.clock.now()
         self.state = CLOSED
         self.failures = 0
         self.opens = 0

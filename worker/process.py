@@ -22,6 +22,8 @@ from core.paths import DATA_DIR_ENV, PLUGIN_DIR
 LOG_NAME = "worker.log"
 LOG_MAX_BYTES = 2_000_000
 LOG_BACKUPS = 2
+SPAWN_STAMP = "worker-spawn.stamp"
+SPAWN_GRACE_S = 3.0
 
 
 def worker_running(data_dir: Path) -> bool:
@@ -39,18 +41,60 @@ def ensure_worker(data_dir: Path, conn: StashConnection) -> bool:
     return True
 
 
-def ensure_worker_for(data_dir: Path, conn: StashConnection, queued: int, who: str) -> bool | None:
+def ensure_worker_for(data_dir: Path, conn: StashConnection, queued: int, who: str,
+                      gated: bool = False) -> bool | None:
     """`who` just queued (or joined) `queued` jobs: make sure ONE worker pushes them, and log which.
 
     Returns None when nothing was queued (no worker needed), True when a worker was started now,
-    False when one already runs. `pushing_note` turns the answer into the task result's sentence.
+    False when one already runs (or, `gated` (hooks), when the last worker stopped for a
+    configuration error: see worker.config_marker). `pushing_note` turns the answer into the
+    task result's sentence.
     """
     if queued <= 0:
         return None
+    if gated and not worker_running(data_dir) and (_spawned_recently(Path(data_dir))
+                                                   or not _config_gate(Path(data_dir), who)):
+        return False
     started = ensure_worker(data_dir, conn)
     stashlog.debug(f"{who}: {queued} queued; " + ("started the background worker." if started
                                                    else "the running background worker pushes them."))
     return started
+
+
+def _spawned_recently(data_dir: Path) -> bool:
+    """A hook started a worker less than SPAWN_GRACE_S ago (it may not hold the lock yet: Python
+    is still starting). Otherwise stamp now, for the hooks that follow: a burst of hooks in that
+    window used to start one process each."""
+    import time
+
+    stamp = data_dir / SPAWN_STAMP
+    now = time.time()
+    try:
+        if 0 <= now - stamp.stat().st_mtime < SPAWN_GRACE_S:
+            return True
+    except OSError:
+        pass
+    try:
+        os.close(os.open(stamp, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.utime(stamp, (now, now))
+    except OSError:
+        pass
+    return False
+
+
+def _config_gate(data_dir: Path, who: str) -> bool:
+    """May a hook start a worker although the last one stopped for a configuration error?
+    Says the error in the Stash log once per minute (the worker's own log is not seen)."""
+    from worker.config_marker import hook_gate
+
+    allowed, message = hook_gate(data_dir)
+    if message is not None:
+        stashlog.error(f"Stash2Plex cannot sync: {message} Your edits are queued and will be pushed once "
+                       f"this is fixed." + ("" if allowed else " (No worker is started until then: at most "
+                                                              "one try per minute.)"))
+    elif not allowed:
+        stashlog.debug(f"{who}: queued; the settings problem logged above still stands, no worker started.")
+    return allowed
 
 
 def pushing_note(started: bool | None) -> str:
