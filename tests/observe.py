@@ -123,6 +123,14 @@ class Observe:
         path = self.data_dir / "worker.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
+    def drained(self) -> bool:
+        """Nothing waiting and nothing in progress (failed jobs may remain)."""
+        c = self.counts()
+        return c["waiting"] == 0 and c["in_progress"] == 0
+
+    def wait_drained(self, timeout: float = 120.0) -> None:
+        self.wait_for(self.drained, timeout, "the queue to drain")
+
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 60.0, what: str = "condition") -> None:
         """Poll (the background worker runs on its own) until `predicate()` is true, else fail
         with the queue numbers and the worker log's tail."""

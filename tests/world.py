@@ -217,6 +217,11 @@ class World(Observe):
 
     # ---- the plugin in-process: the real worker drain and reconcile ------------------------------
     @property
+
+    def settle(self, timeout: float = 120.0) -> None:
+        """Run Process Queue, then wait until the queue is drained (a background worker may finish it)."""
+        self.process_queue()
+        self.wait_drained(timeout)
     def db(self) -> sqlite3.Connection:
         """The plugin's database, opened on first use on the world's clock."""
         if self._db is None:
@@ -333,6 +338,16 @@ class World(Observe):
             yield conn
         finally:
             conn.close()
+
+
+def drain_in_background(ctx: object) -> tuple[threading.Thread, list[Any]]:
+    """Run `worker.loop.drain` on `ctx` in a thread until its stop event; the summary lands in the list."""
+    from worker.loop import drain
+
+    out: list[Any] = []
+    thread = threading.Thread(target=lambda: out.append(drain(ctx, stop_when_idle=False)), daemon=True)  # type: ignore[arg-type]
+    thread.start()
+    return thread, out
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 30.0, step: float = 0.05) -> bool:

@@ -133,7 +133,7 @@ def open_context(stash_conn: StashConnection, consumer: Any, data_dir: Path, *, 
         raise ContextRefused(StopReason.for_error(exc), str(exc)) from exc
     if not settings.enabled:
         stash.close()
-        raise ContextRefused(StopReason.DISABLED, "Stash2Plex is disabled in its settings.", settings)
+        raise ContextRefused(StopReason.DISABLED, "Pause syncing is on in the Stash2Plex settings: nothing is pushed; edits stay queued until you untick it.", settings)
     from worker.live import LiveSettings
 
     idle_given = options.get("idle_s") is not None

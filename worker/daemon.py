@@ -109,7 +109,7 @@ def _context_or_none(stash_conn: StashConnection, consumer: Any, data_dir: Path,
             if refused.reason in (StopReason.CONFIG, StopReason.AUTH):
                 config_marker.remember(data_dir, refused.message)
             return None
-        stashlog.info("Stash2Plex is disabled in its settings; the worker drains nothing.")
+        stashlog.info("Pause syncing is on in the Stash2Plex settings; the worker pushes nothing (edits stay queued).")
         # Keep the consumer lock for one idle period: hooks that fire meanwhile (a bulk edit) see a
         # live worker and spawn nothing, instead of starting one short-lived process each.
         idle = options.get("idle_s") or (refused.settings.worker_idle_s if refused.settings else 30)

@@ -21,15 +21,10 @@ def _synced_world(make_world: MakeWorld, scenes: int) -> World:
     """A library already fully synced (first install done), requests log cleared."""
     w: World = make_world(scenes=scenes, seed=5)
     w.task("sync_all")
-    _settle(w)
+    w.settle(180)
     assert w.mismatches() == {}
     w.plex.clear_requests()
     return w
-
-
-def _settle(w: World, timeout: float = 180) -> None:
-    w.process_queue()
-    w.wait_for(lambda: w.counts()["waiting"] == 0 and w.counts()["in_progress"] == 0, timeout, "the queue to drain")
 
 
 def _tag_id(w: World, name: str) -> int:
@@ -68,7 +63,7 @@ def test_edit_in_stash_ui_shows_in_plex(make_world: MakeWorld) -> None:
                    performer_ids=[str(p) for p in performers])
     runs = w.fire_hooks()
     assert len(runs) == 1 and runs[0].output["action"] == "admit", runs[0].output
-    _settle(w)
+    w.settle(180)
 
     item = w.item(sid)
     assert item["fields"]["title"] == "Edited in the Stash UI"
@@ -82,7 +77,7 @@ def test_edit_in_stash_ui_shows_in_plex(make_world: MakeWorld) -> None:
     _user_edit_in_plex(w, sid, add_tags={"genre": ["Added In Plex"]})
     w.scene_update(sid, tag_ids=[str(i) for i in old_tags])
     w.fire_hooks()
-    _settle(w)
+    w.settle(180)
     genres = w.item(sid)["tags"]["genre"]
     assert new_tag.name not in genres and "Added In Plex" in genres, genres
     assert w.mismatches([sid]) == {}
@@ -98,7 +93,7 @@ def test_bulk_tag_edit_one_job_per_scene(make_world: MakeWorld) -> None:
     assert len(runs) == n
     outputs = [r.output for r in runs]
     assert all(o["action"] == "admit" and o["admitted"] + o["coalesced"] == 1 for o in outputs), outputs[:3]
-    _settle(w)
+    w.settle(180)
 
     puts = _puts_per_item(w)
     # Scenes that already had the tag are unchanged: zero Plex requests for them.
@@ -112,7 +107,7 @@ def test_bulk_tag_edit_one_job_per_scene(make_world: MakeWorld) -> None:
     w.plex.clear_requests()
     w.gql(BULK, {"i": {"ids": [str(i) for i in ids], "tag_ids": {"mode": "REMOVE", "ids": [str(tag.id)]}}})
     assert len(w.fire_hooks()) == n
-    _settle(w)
+    w.settle(180)
     assert not any(tag.name in w.item(i)["tags"].get("genre", []) for i in ids)
     assert max(_puts_per_item(w).values()) == 1
 
@@ -125,7 +120,7 @@ def test_tag_rename_fans_out_to_every_scene(make_world: MakeWorld) -> None:
     w.gql(BULK, {"i": {"ids": [str(i) for i in ids], "tag_ids": {"mode": "ADD", "ids": [str(tag.id)]}}})
     w.stash.hook_events(clear=True)  # part of the setup: synced below by Sync All
     w.task("sync_all")
-    _settle(w)
+    w.settle(180)
     assert all(tag.name in w.item(i)["tags"]["genre"] for i in ids)
     w.plex.clear_requests()
 
@@ -133,7 +128,7 @@ def test_tag_rename_fans_out_to_every_scene(make_world: MakeWorld) -> None:
     w.gql(TAG_UPDATE, {"i": {"id": str(tag.id), "name": "Renamed Everywhere"}})
     runs = w.fire_hooks()
     assert [r.output["action"] for r in runs] == ["admit"], "one Tag.Update.Post hook"
-    _settle(w)
+    w.settle(180)
 
     for i in ids:
         genres = w.item(i)["tags"]["genre"]
@@ -153,7 +148,7 @@ def test_performer_rename_updates_actors(make_world: MakeWorld) -> None:
     w.gql("mutation($i: PerformerUpdateInput!) { performerUpdate(input: $i) { id } }",
           {"i": {"id": str(pid), "name": "Renamed Performer"}})
     assert [r.output["action"] for r in w.fire_hooks()] == ["admit"]
-    _settle(w)
+    w.settle(180)
     for sid in carriers:
         actors = {a["tag"] for a in w.item(sid)["actors"]}
         assert "Renamed Performer" in actors and old_name not in actors, (sid, actors)

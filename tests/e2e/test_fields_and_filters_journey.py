@@ -18,11 +18,6 @@ SETTINGS = {"title_template": "{studio} - {title}", "content_rating": "XXX", "co
             "filter_exclude_tags": "Private", "filter_url": False}
 
 
-def _settle(w: World, timeout: float = 120) -> None:
-    w.process_queue()
-    w.wait_for(lambda: w.counts()["waiting"] == 0 and w.counts()["in_progress"] == 0, timeout, "the queue to drain")
-
-
 def _unused_tags(w: World, n: int) -> list[int]:
     """Tags no scene and no performer carries yet (renamed freely without moving other scenes)."""
     used = {t for s in w.stash.data.scenes.values() for t in s.tag_ids}
@@ -52,7 +47,7 @@ def test_extra_fields_and_a_scene_leaving_the_filter(make_world: MakeWorld) -> N
     w.gql(PERFORMER_UPDATE, {"i": {"id": performer["id"], "tag_ids": [str(performer_tag)]}})
     w.stash.hook_events(clear=True)
     w.task("sync_all")
-    _settle(w)
+    w.settle()
     assert w.mismatches() == {}
 
     scene = w.scenes([rated])[rated]
@@ -70,7 +65,7 @@ def test_extra_fields_and_a_scene_leaving_the_filter(make_world: MakeWorld) -> N
     w.plex.clear_requests()
     w.scene_update(leaver, tag_ids=[t["id"] for t in w.scenes([leaver])[leaver]["tags"]] + [str(private)])
     w.fire_hooks()
-    _settle(w)
+    w.settle()
     assert w.item(leaver)["fields"] == before["fields"] and w.item(leaver)["tags"] == before["tags"]
     assert _edit_puts(w, leaver) == 0
 
@@ -78,7 +73,7 @@ def test_extra_fields_and_a_scene_leaving_the_filter(make_world: MakeWorld) -> N
     w.stop_worker()  # a running worker keeps the settings it started with
     w.configure(filter_leave_clear=True)
     w.task("sync_all")
-    _settle(w)
+    w.settle()
     after = w.item(leaver)
     assert after["fields"]["title"] == before["fields"]["title"], "the title is never cleared"
     assert not {"summary", "studio", "contentRating", "titleSort", "originalTitle"} & set(after["fields"])
@@ -87,7 +82,7 @@ def test_extra_fields_and_a_scene_leaving_the_filter(make_world: MakeWorld) -> N
     # cleared once: the next Sync All leaves it (and every other scene) alone
     w.plex.clear_requests()
     run = w.task("sync_all")
-    _settle(w)
+    w.settle()
     assert w.plex_writes() == [], run.output
 
 
@@ -96,7 +91,7 @@ def test_reconcile_clears_a_scene_that_left_the_filter_without_a_hook(make_world
     (private,) = _unused_tags(w, 1)
     w.gql(TAG_UPDATE, {"i": {"id": str(private), "name": "Private"}})
     w.task("sync_all")
-    _settle(w)
+    w.settle()
     w.stop_worker()
     leaver = next(sid for sid in sorted(w.rating_keys) if w.item(sid)["tags"].get("genre"))
     title = w.item(leaver)["fields"]["title"]

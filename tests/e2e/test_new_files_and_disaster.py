@@ -16,16 +16,6 @@ from sandbox.stash.images import png
 from tests.world import SECTION, STASH_PREFIX, MakeWorld, World
 
 
-def _drained(w: World) -> bool:
-    c = w.counts()
-    return c["waiting"] == 0 and c["in_progress"] == 0
-
-
-def _settle(w: World, timeout: float = 120) -> None:
-    w.process_queue()
-    w.wait_for(lambda: _drained(w), timeout, "the queue to drain")
-
-
 def test_new_file_waits_for_plex_scan_then_syncs_with_real_cover(make_world: MakeWorld) -> None:
     w: World = make_world(scenes=10, seed=51)
     w.plex.set_faults(scan_delay_ms=1500)  # Plex scans asynchronously, like the real server
@@ -59,7 +49,7 @@ def test_new_file_waits_for_plex_scan_then_syncs_with_real_cover(make_world: Mak
     w.wait_for(lambda: w.item(scene.id)["scanned"], 30, "Plex to finish the scan")
     w.stop_worker()
     w.time_shift_s = 120 + 900  # the not-found retry comes due (well within the window)
-    _settle(w)
+    w.settle()
     item = w.item(scene.id)
     assert w.screenshot(scene.id) == cover
     assert item["poster"] == hashlib.sha1(cover).hexdigest(), item
@@ -69,7 +59,7 @@ def test_new_file_waits_for_plex_scan_then_syncs_with_real_cover(make_world: Mak
 def _synced(make_world: MakeWorld) -> World:
     w: World = make_world(scenes=40, seed=61)
     w.task("sync_all")
-    _settle(w)
+    w.settle()
     assert w.mismatches() == {}
     w.stop_worker()
     w.plex.clear_requests()
@@ -87,12 +77,12 @@ def test_data_folder_deleted_is_rebuilt_without_duplicate_writes(make_world: Mak
     edited = sorted(w.rating_keys)[4]
     w.scene_update(edited, title="Edited after the disaster")
     w.fire_hooks()
-    _settle(w)
+    w.settle()
     assert w.data_dir.is_dir() and w.item(edited)["fields"]["title"] == "Edited after the disaster"
 
     run = w.task("reconcile_all")
     assert not run.messages("e"), w.text(run)
-    _settle(w)
+    w.settle()
     assert w.counts()["records"] == len(w.rating_keys), w.counts()
     assert _puts(w) == {w.rating_keys[edited]}, "scenes already correct in Plex are not written again"
     assert w.mismatches() == {}
@@ -108,7 +98,7 @@ def test_garbage_database_is_recovered_without_duplicate_writes(make_world: Make
 
     run = w.task("reconcile_all")
     assert not run.messages("e"), w.text(run)
-    _settle(w)
+    w.settle()
     assert w.counts()["records"] == len(w.rating_keys), w.counts()
     assert _puts(w) == set(), "drift detection sees the items already match"
     assert w.mismatches() == {}

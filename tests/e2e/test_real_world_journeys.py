@@ -25,20 +25,10 @@ EXTERNAL = "https://nas.example/stash"
 KEY = "journey-api-key-0123456789abcdef"
 
 
-def _drained(w: World) -> bool:
-    c = w.counts()
-    return c["waiting"] == 0 and c["in_progress"] == 0
-
-
-def _settle(w: World, timeout: float = 120) -> None:
-    w.process_queue()
-    w.wait_for(lambda: _drained(w), timeout, "the queue to drain")
-
-
 def _synced(make_world: MakeWorld, **kwargs: Any) -> World:
     w: World = make_world(**{"scenes": 12, "seed": 121, **kwargs})
     w.task("sync_all")
-    _settle(w)
+    w.settle()
     assert w.mismatches() == {}, w.mismatches()
     w.stop_worker()
     w.plex.clear_requests()
@@ -105,7 +95,7 @@ def test_a_stash_with_an_external_host_under_a_sub_path(make_world: MakeWorld) -
     w.stop_worker()
     w.configure(stash_url_for_plex=base)
     w.task("sync_all")
-    _settle(w)
+    w.settle()
     assert _thumbs(w, sid)[performer.name] == base + image[len(EXTERNAL):]
     assert w.mismatches() == {} and w.counts()["failed"] == 0
 
@@ -126,7 +116,7 @@ def test_an_https_stash_syncs_unverified_and_verified_by_name(make_world: MakeWo
     sid = sorted(w.rating_keys)[1]
     w.scene_update(sid, title="Edited over HTTPS")
     w.fire_hooks()
-    _settle(w)
+    w.settle()
     assert w.item(sid)["fields"]["title"] == "Edited over HTTPS" and w.counts()["failed"] == 0
 
     w.env = lambda: {**plain_env(), "STASH2PLEX_STASH_TLS_NAME": "wrong.name"}  # type: ignore[method-assign]
@@ -143,7 +133,7 @@ def test_a_cover_generated_after_the_first_push_reaches_plex(make_world: MakeWor
     scene = w.stash.data.scan_new_file(path)  # no cover yet: Stash serves scene.svg
     w.rating_keys[scene.id] = rk
     assert [r.output["action"] for r in w.fire_hooks()] == ["admit"]
-    _settle(w)
+    w.settle()
     assert w.item(scene.id)["poster"] is None, "Stash's default scene.svg is never a poster"
     assert w.counts()["records"] >= 1 and w.counts()["failed"] == 0
     w.stop_worker()
@@ -177,7 +167,7 @@ def test_a_scene_deleted_while_its_job_waits_does_not_stop_the_queue(make_world:
     for n, sid in enumerate(others):
         w.scene_update(sid, title=f"Queued behind the deleted scene {n}")
     w.fire_hooks()
-    _settle(w)
+    w.settle()
 
     assert w.counts()["waiting"] == 0 and w.counts()["failed"] == 0, w.counts()
     for n, sid in enumerate(others):
@@ -194,7 +184,7 @@ def test_a_15000_character_japanese_summary_reaches_plex(make_world: MakeWorld) 
     details = ("東京の夜景と桜並木。" * 1500)[:15_000]
     w.scene_update(sid, details=details)
     w.fire_hooks()
-    _settle(w)
+    w.settle()
     summary = w.item(sid)["fields"]["summary"]
     assert summary and details.startswith(summary.rstrip("…")), summary[:40]
     assert w.plex.rejected_lines == [] and w.counts()["failed"] == 0
@@ -209,7 +199,7 @@ def test_photos_on_a_reachable_base_are_written_and_plex_loads_one(make_world: M
     line = _health_line(w, "OK: Actor photos: Plex loaded")
     assert w.stash.url in line and w.plex.transcode_fetches, line
     w.task("sync_all")
-    _settle(w)
+    w.settle()
     sid, performer = _with_performer(w)
     thumb = _thumbs(w, sid)[performer.name]
     assert thumb.startswith(f"{w.stash.url}/performer/{performer.id}/image?t="), thumb
@@ -236,7 +226,7 @@ def test_a_stash_with_a_password_gets_photos_only_by_opt_in(make_world: MakeWorl
     assert "photo_urls_include_api_key" in line and "visible to every Plex" in line, line
     assert not w.plex.transcode_fetches
     w.task("sync_all")
-    _settle(w)
+    w.settle()
     sid, performer = _with_performer(w)
     assert _thumbs(w, sid)[performer.name] == "", "no URL that leads Plex to Stash's login page"
 
@@ -245,7 +235,7 @@ def test_a_stash_with_a_password_gets_photos_only_by_opt_in(make_world: MakeWorl
     health = w.task("health_check")
     assert "OK: Actor photos: Plex loaded" in w.text(health), w.text(health)
     w.task("sync_all")
-    _settle(w)
+    w.settle()
     assert _thumbs(w, sid)[performer.name].endswith(f"apikey={KEY}")
     for text in (health.stderr, w.worker_log(), w.text(health)):
         assert KEY not in text, "the API key is redacted in every log line"

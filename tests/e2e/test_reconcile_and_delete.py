@@ -15,14 +15,9 @@ from tests.world import MakeWorld, World
 def _synced(make_world: MakeWorld, scenes: int = 40, **settings: object) -> World:
     w: World = make_world(scenes=scenes, seed=21, **settings)
     w.task("sync_all")
-    _settle(w)
+    w.settle()
     assert w.mismatches() == {}
     return w
-
-
-def _settle(w: World, timeout: float = 120) -> None:
-    w.process_queue()
-    w.wait_for(lambda: w.counts()["waiting"] == 0 and w.counts()["in_progress"] == 0, timeout, "the queue to drain")
 
 
 def _silent_edits(w: World) -> list[int]:
@@ -44,7 +39,7 @@ def test_reconcile_task_fixes_changes_made_without_hooks(make_world: MakeWorld) 
     run = w.task("reconcile_recent")
     text = w.text(run)
     assert not run.messages("e"), text
-    _settle(w)
+    w.settle()
     assert w.mismatches() == {}
     assert {r["query"].get("id") for r in w.plex_requests("PUT")} == {w.rating_keys[i] for i in ids}, \
         "only the changed scenes are written"

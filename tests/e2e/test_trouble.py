@@ -19,11 +19,6 @@ def _poster(cover: bytes) -> str | None:
     return None if cover.lstrip().startswith(b"<") else sha1(cover)
 
 
-def _drained(w: World) -> bool:
-    c = w.counts()
-    return c["waiting"] == 0 and c["in_progress"] == 0
-
-
 def test_plex_down_then_slow_nothing_dead_lettered(make_world: MakeWorld) -> None:
     n = size(60, 300)
     w: World = make_world(scenes=n, seed=31)
@@ -46,7 +41,7 @@ def test_plex_down_then_slow_nothing_dead_lettered(make_world: MakeWorld) -> Non
     # ... and comes back slow: a busy database on writes, latency on every answer, and its first
     # few edits failing with 503 while it settles.
     w.plex.set_faults(busy_ms=120, latency_ms=15, error_status=503, error_count=3, methods=["PUT"])
-    w.wait_for(lambda: _drained(w), 180, "the worker to resume and drain")
+    w.wait_for(lambda: w.drained(), 180, "the worker to resume and drain")
     slowed = w.db_rows("SELECT value FROM worker_stats WHERE key = 'pace_slowdowns'")
     assert slowed and float(slowed[0][0]) >= 1, "the pace adapted to the failing Plex"
     assert w.counts()["failed"] == 0, w.db_rows("SELECT target, kind, message FROM sync_dlq")
@@ -73,7 +68,7 @@ def test_session_expiry_mid_task_completes_with_api_key(make_world: MakeWorld) -
     w.stash.set_faults(session_expiry_s=max(0.001, time.time() - newest - 0.5))
     expired_at = time.time()
     assert not w.stash.state.session_valid(w.stash.state.session_cookie)
-    w.wait_for(lambda: _drained(w), 120, "the queue to drain after the session expired")
+    w.wait_for(lambda: w.drained(), 120, "the queue to drain after the session expired")
 
     assert [r for r in w.plex_requests("PUT") if r["time"] > expired_at], "work went on after the expiry"
     assert w.counts()["failed"] == 0, w.db_rows("SELECT target, kind, message FROM sync_dlq")

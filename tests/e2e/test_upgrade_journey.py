@@ -69,10 +69,6 @@ def _as_legacy_left_it(w: World) -> dict[int, dict[str, list[str]]]:
     return leftovers
 
 
-def _drained(w: World, timeout: float = 300) -> None:
-    w.wait_for(lambda: w.counts()["waiting"] == 0 and w.counts()["in_progress"] == 0, timeout, "the queue to drain")
-
-
 def _plex_tags(w: World, sid: int, kind: str) -> set[str]:
     return set(w.item(sid)["tags"].get(kind, []))
 
@@ -106,7 +102,7 @@ def test_upgrade_from_the_previous_generation_ends_with_plex_exactly_as_stash_sa
     sync = w.task("sync_all")
     assert f"{n} scenes read" in sync.output and f"{n} queued" in sync.output, sync.output
     w.process_queue()
-    _drained(w)
+    w.wait_drained(300)
     # Our values are in Plex; the 1.x leftovers are still there: nothing tells them from the user's.
     assert w.mismatches(fields=("title", "studio")) == {}
     for sid, extra in leftovers.items():
@@ -130,7 +126,7 @@ def test_upgrade_from_the_previous_generation_ends_with_plex_exactly_as_stash_sa
     applied = w.text(w.task("adopt_apply"))
     assert f"{n} scenes queued" in applied, applied
     w.process_queue()
-    _drained(w)
+    w.wait_drained(300)
 
     expected = _expected(w)
     wrong = {sid: {kind: (sorted(_plex_tags(w, sid, kind)), sorted(want)) for kind, want in kinds.items()

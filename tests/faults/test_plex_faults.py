@@ -7,15 +7,14 @@ once with a clear reason), bounded requests, the worker's time bounded by its ow
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 import pytest
 
 from core.clock import SYSTEM_CLOCK, FakeClock
 from core.errors import Unavailable
-from tests.world import PLEX_PREFIX, MakeWorld, World, sha1
-from worker.loop import DrainSummary, drain
+from tests.world import PLEX_PREFIX, MakeWorld, World, drain_in_background, sha1
+from worker.loop import drain
 from worker.policy import OUTAGE_REQUEUES_MAX, OUTAGE_SPAN_S, CircuitBreaker, Pacer, loops_on_outages
 from worker.route import route
 
@@ -23,13 +22,6 @@ from worker.route import route
 @pytest.fixture
 def world(make_world: MakeWorld) -> World:
     return make_world(scenes=6, seed=21, stash_prefix=PLEX_PREFIX)
-
-
-def _background(ctx: object) -> tuple[threading.Thread, list[DrainSummary]]:
-    out: list[DrainSummary] = []
-    thread = threading.Thread(target=lambda: out.append(drain(ctx, stop_when_idle=False)), daemon=True)  # type: ignore[arg-type]
-    thread.start()
-    return thread, out
 
 
 def test_write_applied_then_reset_uploads_each_poster_once_and_the_jobs_end_acked(world: World) -> None:
@@ -40,7 +32,7 @@ def test_write_applied_then_reset_uploads_each_poster_once_and_the_jobs_end_acke
     ctx.server()
     world.plex.clear_requests()
     world.plex.set_faults(drop_after_apply=True)
-    thread, out = _background(ctx)
+    thread, out = drain_in_background(ctx)
     thread.join(timeout=120)
     assert not thread.is_alive() and out[0].stopped == "idle"
     assert world.queue_numbers()["waiting"] == 0 and world.dlq_count() == 0  # every job acked
@@ -139,7 +131,7 @@ def test_pacing_recovers_after_a_real_503_burst_through_the_worker(make_world: M
     waits: list[float] = []
     real_wait = ctx.pacer.wait
     ctx.pacer.wait = lambda: waits.append(real_wait()) or waits[-1]  # type: ignore[method-assign]
-    thread, out = _background(ctx)
+    thread, out = drain_in_background(ctx)
     ctx.idle_s = 0.3
     thread.join(timeout=120)
     assert not thread.is_alive()

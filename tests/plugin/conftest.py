@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.plugin.helpers import LockHolder
+
+if TYPE_CHECKING:
+    from tests.world import World
 
 
 @pytest.fixture
@@ -24,5 +28,15 @@ def held(data_dir: Path) -> Iterator[Path]:
     holder = LockHolder(data_dir)
     try:
         yield data_dir
+    finally:
+        holder.stop()
+
+
+@pytest.fixture
+def quiet(world: World) -> Iterator[World]:
+    """The module's `world` with the consumer lock held elsewhere: tasks queue, no background worker starts."""
+    holder = LockHolder(world.data_dir)
+    try:
+        yield world
     finally:
         holder.stop()

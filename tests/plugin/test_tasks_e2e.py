@@ -6,12 +6,9 @@ stderr line lacks Stash's log prefix, so every run here also proves the output p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from core.catalog import TASK_MODES
-from tests.plugin.helpers import LockHolder
 from tests.world import MakeWorld, World
 
 
@@ -19,15 +16,6 @@ from tests.world import MakeWorld, World
 def world(make_world: MakeWorld) -> World:
     return make_world(scenes=12, seed=3)
 
-
-@pytest.fixture
-def quiet(world: World) -> Iterator[World]:
-    """The world with the consumer lock held elsewhere: tasks queue, no background worker starts."""
-    holder = LockHolder(world.data_dir)
-    try:
-        yield world
-    finally:
-        holder.stop()
 
 
 def waiting(world: World) -> list[str]:

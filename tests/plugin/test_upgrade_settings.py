@@ -3,11 +3,8 @@ Health Check names every one it read; a page key set later wins (Stash keeps the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from tests.plugin.helpers import LockHolder
 from tests.world import MakeWorld, World
 from worker.foreground import run_foreground
 
@@ -18,14 +15,6 @@ ONE_X = {"enabled": False, "sync_studio": False, "poll_interval": 30, "reconcile
 def world(make_world: MakeWorld) -> World:
     return make_world(scenes=6, seed=5)
 
-
-@pytest.fixture
-def quiet(world: World) -> Iterator[World]:
-    holder = LockHolder(world.data_dir)
-    try:
-        yield world
-    finally:
-        holder.stop()
 
 
 def test_health_check_names_the_settings_read_from_earlier_keys(quiet: World) -> None:

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from core.clock import SYSTEM_CLOCK
-from tests.world import PLEX_PREFIX, MakeWorld, World, wait_until
+from tests.world import PLEX_PREFIX, MakeWorld, World, drain_in_background, wait_until
 from worker.loop import DrainSummary, drain
 from worker.policy import CircuitBreaker
 
@@ -19,20 +19,13 @@ def world(make_world: MakeWorld) -> World:
     return make_world(scenes=20, seed=11, stash_prefix=PLEX_PREFIX)
 
 
-def _background(ctx: object) -> tuple[threading.Thread, list[DrainSummary]]:
-    out: list[DrainSummary] = []
-    thread = threading.Thread(target=lambda: out.append(drain(ctx, stop_when_idle=False)), daemon=True)  # type: ignore[arg-type]
-    thread.start()
-    return thread, out
-
-
 def test_plex_down_the_whole_time_then_up(world: World) -> None:
     ids = world.admit_scenes()
     world.plex.set_faults(down=True)
     consumer = world.consumer()
     ctx = world.drain_context(breaker=CircuitBreaker(SYSTEM_CLOCK, threshold=5, base=0.2, cap=0.4),
                              idle_s=0.3)
-    thread, out = _background(ctx)
+    thread, out = drain_in_background(ctx)
     assert wait_until(lambda: ctx.breaker.is_open, timeout=10)
     time.sleep(2.0)
     during = world.plex.requests()
@@ -69,7 +62,7 @@ def test_5xx_bursts_and_latency_spikes_slow_the_pace_then_recover(world: World) 
     world.admit_scenes()
     world.plex.set_faults(error_status=503, error_rate=0.3, latency_ms=300, seed=4)
     paces: list[float] = []
-    thread, out = _background(ctx)
+    thread, out = drain_in_background(ctx)
     ctx.idle_s = 0.3
     assert wait_until(lambda: ctx.pacer.slowdowns > 0, timeout=20)
     paces.append(ctx.pacer.delay)
