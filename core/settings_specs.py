@@ -127,9 +127,6 @@ GROUPS: tuple[tuple[str, tuple[SettingSpec, ...]], ...] = (
         _not("b16_no_poster", "sync_poster", "Don't sync poster",
              "On: the Plex poster is left alone. Off: the scene cover becomes the poster."),
         _b("b17_background", "sync_background", "Sync background", "On: the scene cover also becomes the background art."),
-        _s("b18_scene_filter", "scene_filter", "all", "Which scenes",
-           "all, organized (only organized scenes) or stashid (only scenes with a StashDB id).",
-           choices=("all", "organized", "stashid")),
         _b("b19_preserve_plex_edits", "preserve_plex_edits", "Preserve Plex edits",
            "On: only fields that are empty in Plex are filled. Off: Stash wins."),
         _b("b20_performer_stash_tags", "performer_stash_tags", "Performers' own tags as tags",
@@ -244,6 +241,9 @@ GROUPS: tuple[tuple[str, tuple[SettingSpec, ...]], ...] = (
               5, 3600),
         _tune("not_found_window_h", NUMBER, 24, "Hours to keep retrying a file Plex does not have (0: Failed Jobs "
               "at once).", 0, 720),
+        SettingSpec("scene_filter", STRING, "all", "scene_filter", "Earlier versions' single scene filter: all, "
+                    "organized or stashid (the Only … checkboxes replace it; both must hold).",
+                    choices=("all", "organized", "stashid")),
         _tune("reconcile_max_heals", NUMBER, 2, "Times a scene Plex keeps reverting is re-pushed (0: never).", 0, 20),
     )),
 )

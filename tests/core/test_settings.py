@@ -127,7 +127,7 @@ def test_page_keys_are_coerced_the_same_way():
 def test_text_keeps_meaningful_spaces():
     """A collection prefix "Site: " gives "Site: Studio Name"; spaces around a URL or a choice mean nothing."""
     s = load_settings({**PLEX, "c02_studio_prefix": "Site: ", "c06_group_prefix": " Movie - ",
-                       "collection_tag_prefix": "Tag: ", "b18_scene_filter": " Organized "})
+                       "collection_tag_prefix": "Tag: ", "scene_filter": " Organized "})
     assert s.collection_studio_prefix == "Site: " and s.collection_group_prefix == " Movie - "
     assert s.collection_tag_prefix == "Tag: " and s.scene_filter == "organized"
     from plex.desired import desired_state
@@ -139,9 +139,9 @@ def test_text_keeps_meaningful_spaces():
 
 
 def test_bad_choice_and_boolean_warn():
-    s = load_settings({**PLEX, "b18_scene_filter": "some", "b04_no_studio": "maybe"})
+    s = load_settings({**PLEX, "scene_filter": "some", "b04_no_studio": "maybe"})
     assert s.scene_filter == "all" and s.sync_studio is True
-    assert any("b18_scene_filter" in w for w in s.warnings) and any("b04_no_studio" in w for w in s.warnings)
+    assert any("scene_filter" in w for w in s.warnings) and any("b04_no_studio" in w for w in s.warnings)
 
 
 def test_replace_takes_attribute_names():
