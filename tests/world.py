@@ -222,6 +222,8 @@ class World(Observe):
         """Run Process Queue, then wait until the queue is drained (a background worker may finish it)."""
         self.process_queue()
         self.wait_drained(timeout)
+
+    @property
     def db(self) -> sqlite3.Connection:
         """The plugin's database, opened on first use on the world's clock."""
         if self._db is None:
