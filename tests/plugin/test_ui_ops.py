@@ -138,6 +138,23 @@ def test_retry_and_clear_one_job_then_all(prepared):
     assert answer(world, mode="ui_status")["queue"]["failed"] == 0
 
 
+def test_answers_while_another_process_holds_the_write_lock(prepared):
+    """A frozen worker mid-transaction: the page's reads still answer at once (WAL)."""
+    import sqlite3
+
+    world, _ = prepared
+    holder = sqlite3.connect(str(world.data_dir / "stash2plex.db"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        start = time.monotonic()
+        assert answer(world, mode="ui_status")["version"] == 1
+        assert answer(world, mode="ui_scene", scene_id=sorted(world.rating_keys)[1])["state"] == "in_plex"
+        assert time.monotonic() - start < 15
+    finally:
+        holder.rollback()
+        holder.close()
+
+
 def test_answers_without_plex_or_stash(prepared):  # last: the servers stay down
     world, _ = prepared
     world.plex.stop()
