@@ -19,6 +19,7 @@ from sync_queue.jobs import target_key
 from sync_queue.schema import IN_PROGRESS, JOBS, NOT_FOUND, WAITING
 from sync_queue.store import QueueStore
 
+LABEL_KEY = "ui_label:scene:{}"  # meta: {"title", "paths", "at"} of a scene the worker failed on
 PLEX_SERVER_KEY = "ui_plex_server"  # meta: {"machine_id": str, "sections": {id: title}}
 HEALTH_KEY = "ui_last_health"  # meta: {"at": float, "lines": [{"level", "text"}]}
 LABEL_TITLE_CHARS = 300
@@ -27,13 +28,18 @@ LABEL_PATHS = 10
 
 # -- recorded when known ---------------------------------------------------------------------
 def note_scene(conn: sqlite3.Connection, scene_id: int, title: str, paths: list[str], now: float) -> None:
-    """The scene's title and Stash file paths (the worker, when it fails on or pushes it)."""
+    """The scene's title and Stash file paths (the worker, when it fails on it). A meta value, not
+    a table: the schema must stay on the file's first page (recovery reads it from a damaged file),
+    and the labels are few — `forget_scene` drops one when the scene is pushed."""
+    value = {"title": str(title or "")[:LABEL_TITLE_CHARS], "paths": [str(p) for p in paths[:LABEL_PATHS]],
+             "at": float(now)}
+    QueueStore(conn).set_meta(LABEL_KEY.format(int(scene_id)), json.dumps(value, ensure_ascii=False))
+
+
+def forget_scene(conn: sqlite3.Connection, scene_id: int) -> None:
+    """The scene was pushed: its failure label is no longer shown (joins an open transaction)."""
     with immediate(conn):
-        conn.execute("INSERT INTO scene_labels (scene_id, title, paths, updated_at) VALUES (?, ?, ?, ?) "
-                     "ON CONFLICT(scene_id) DO UPDATE SET title = excluded.title, paths = excluded.paths, "
-                     "updated_at = excluded.updated_at",
-                     (int(scene_id), str(title or "")[:LABEL_TITLE_CHARS],
-                      json.dumps([str(p) for p in paths[:LABEL_PATHS]]), float(now)))
+        conn.execute("DELETE FROM meta WHERE key = ?", (LABEL_KEY.format(int(scene_id)),))
 
 
 def _meta_json(conn: sqlite3.Connection, key: str) -> dict[str, Any] | None:
@@ -75,17 +81,17 @@ def last_health(conn: sqlite3.Connection) -> dict[str, Any] | None:
 def labels(conn: sqlite3.Connection, scene_ids: list[int]) -> dict[int, tuple[str, list[str]]]:
     """(title, paths) per scene that has a label."""
     out: dict[int, tuple[str, list[str]]] = {}
-    ids = sorted({int(i) for i in scene_ids})
-    for start in range(0, len(ids), 500):
-        part = ids[start:start + 500]
-        rows = conn.execute(f"SELECT scene_id, title, paths FROM scene_labels WHERE scene_id IN "
-                            f"({','.join('?' * len(part))})", part).fetchall()
-        for sid, title, paths in rows:
+    keys = sorted({LABEL_KEY.format(int(i)) for i in scene_ids})
+    for start in range(0, len(keys), 500):
+        part = keys[start:start + 500]
+        rows = conn.execute(f"SELECT key, value FROM meta WHERE key IN ({','.join('?' * len(part))})", part)
+        for key, raw in rows.fetchall():
             try:
-                decoded = [str(p) for p in json.loads(paths or "[]")]
-            except ValueError:
-                decoded = []
-            out[int(sid)] = (str(title or ""), decoded)
+                value = json.loads(raw)
+                out[int(key.rsplit(":", 1)[1])] = (str(value.get("title") or ""),
+                                                    [str(p) for p in value.get("paths") or []])
+            except (ValueError, AttributeError):
+                continue
     return out
 
 

@@ -61,6 +61,20 @@ def _not_found(conn: sqlite3.Connection, failed_rows: list[dict[str, Any]]) -> t
     return listed, max(len(items), total_windows)
 
 
+def _last_push(conn: sqlite3.Connection) -> dict[str, Any] | None:
+    """The newest sync record; its title from the worker's gauges when that worker pushed it."""
+    from sync_queue import ui_view
+    from worker.stats import read_stats
+
+    pushed = ui_view.last_pushed(conn)
+    if pushed is None:
+        return None
+    gauges = read_stats(conn)
+    title = str(gauges.get("last_push_title") or "") if gauges.get("last_push_scene") == pushed[0] else ""
+    label = (title, []) if title else ui_view.labels(conn, [pushed[0]]).get(pushed[0])
+    return {"at": build.iso(pushed[1]), "scene_id": pushed[0], "title": build.scene_title(pushed[0], label)}
+
+
 def _status_parts(task: TaskContext, conn: sqlite3.Connection) -> dict[str, Any]:
     from reconciliation.report import last_report, summary_lines
     from sync_queue import ui_view
@@ -74,11 +88,7 @@ def _status_parts(task: TaskContext, conn: sqlite3.Connection) -> dict[str, Any]
     worker = worker_status(conn, task.clock)
     report = last_report(conn)
     labels = ui_view.labels(conn, [int(r["target_id"]) for r in rows if r.get("target_kind") == "scene"])
-    pushed = ui_view.last_pushed(conn)
-    last_push = None
-    if pushed is not None:
-        label = ui_view.labels(conn, [pushed[0]]).get(pushed[0])
-        last_push = {"at": build.iso(pushed[1]), "scene_id": pushed[0], "title": build.scene_title(pushed[0], label)}
+    last_push = _last_push(conn)
     not_found, nf_total = _not_found(conn, rows)
     return {"status": status, "rows": rows, "labels": labels, "worker": worker, "lock": worker_running(task.data_dir),
             "report": report, "reconcile_lines": summary_lines(report) if report else [], "last_push": last_push,

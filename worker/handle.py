@@ -100,7 +100,7 @@ def finish(ctx: WorkerContext, prep: Prepared, outcome: PushOutcome, elapsed: fl
 def _record(ctx: WorkerContext, scene: dict[str, Any], desired: Any, location: Location,
             outcome: PushOutcome) -> None:
     from sync_queue.state import SyncRecord
-    from sync_queue.ui_view import note_scene
+    from sync_queue.ui_view import forget_scene
 
     sid = int(scene["id"])
     now = ctx.clock.now()
@@ -111,8 +111,8 @@ def _record(ctx: WorkerContext, scene: dict[str, Any], desired: Any, location: L
             owned_tags={k: list(v) for k, v in outcome.owned_tags.items()}, image_fps=dict(outcome.image_fps),
             section_id=_int(location.section_id), rating_key=_int(location.rating_key),
             plex_file=location.plex_file, stash_updated_at=scene.get("updated_at"), pushed_at=now))
-        note_scene(ctx.queue.conn, sid, str(scene.get("title") or ""), _paths(scene), now)
-    ctx.stats.set(last_push_at=now)
+        forget_scene(ctx.queue.conn, sid)  # its failure label (the status page) is over
+    ctx.stats.set(last_push_at=now, last_push_scene=sid, last_push_title=str(scene.get("title") or "")[:300])
     _note_server(ctx)
 
 
