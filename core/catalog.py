@@ -86,6 +86,9 @@ IGNORED_HOOK_TYPES: tuple[str, ...] = (
 )
 
 TASK_MODES: tuple[str, ...] = tuple(t[2] for t in TASKS)
+# Modes the status page runs through runPluginOperation (tasks/ui_ops.py): routed like tasks,
+# answered from the local database, and deliberately NOT Stash tasks (not on the Tasks page).
+OPERATION_MODES: tuple[str, ...] = ("ui_status", "ui_scene", "ui_retry", "ui_clear")
 HOOK_TYPES: tuple[str, ...] = tuple(t for _, _, types in HOOKS for t in types)
 # The queue target kind a subscribed hook type is about: "Tag.Merge.Post" → "tag".
 HOOK_KIND: dict[str, str] = {t: t.split(".", 1)[0].lower() for t in HOOK_TYPES}

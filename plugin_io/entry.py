@@ -14,7 +14,7 @@ import stat
 import sys
 
 from core import stashlog
-from core.catalog import TASK_MODES
+from core.catalog import OPERATION_MODES, TASK_MODES
 from core.invocation import InputError, Invocation
 from core.redact import redact
 from plugin_io.stdin import parse_invocation
@@ -140,7 +140,7 @@ def main(data: bytes | str) -> tuple[int, str]:
     sys.stdout = sink  # type: ignore[assignment]
     try:
         try:
-            inv = parse_invocation(data, TASK_MODES)
+            inv = parse_invocation(data, TASK_MODES + OPERATION_MODES)
         except InputError as exc:
             message = redact(exc)
             stashlog.error(message)

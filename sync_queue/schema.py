@@ -11,6 +11,8 @@ takes the write lock for the schema. A released step never changes: a new releas
   tables. A `reconcile_desired` of the layout before its `paths` column is dropped (it is a cache).
 - v3: `plex_collections`, what was last written to each Plex collection object (its ratingKey,
   whether Stash2Plex created it, the art/summary/order fingerprints) — plex/collections_store.py.
+- v4: `scene_labels`, the title and Stash file paths of a scene the worker failed on or pushed, so
+  the status page (tasks/ui_ops.py) names a failed scene without asking Stash — sync_queue/ui_view.py.
 
 The jobs table is persist-queue's ack-queue table (`ack_queue_jobs`: `_id, data, timestamp,
 status`) plus three columns we own (`target`, `due_at`, `rank`), so "is a job waiting for X" and
@@ -101,6 +103,12 @@ _V3 = (
 )
 
 
+_V4 = (
+    "CREATE TABLE IF NOT EXISTS scene_labels (scene_id INTEGER PRIMARY KEY, title TEXT NOT NULL DEFAULT '', "
+    "paths TEXT NOT NULL DEFAULT '[]', updated_at REAL NOT NULL DEFAULT 0)",
+)
+
+
 def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
     return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
 
@@ -123,7 +131,12 @@ def _to_v3(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_v1, _to_v2, _to_v3)
+def _to_v4(conn: sqlite3.Connection) -> None:
+    for statement in _V4:
+        conn.execute(statement)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_v1, _to_v2, _to_v3, _to_v4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

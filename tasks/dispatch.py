@@ -1,7 +1,8 @@
 """Task mode → the function that runs it. Modules are imported only when their task runs.
 
 Why a table: the modes are a public interface (core.catalog); a test checks that every
-catalog mode is routed here and every route is in the catalog.
+catalog mode is routed here and every route is in the catalog. OPERATIONS are the status page's
+runPluginOperation modes (core.catalog.OPERATION_MODES), kept apart: they are not Stash tasks.
 """
 
 from __future__ import annotations
@@ -30,14 +31,31 @@ ROUTES: dict[str, tuple[str, str]] = {
     "adopt_apply": ("tasks.adopt", "adopt_apply"),
 }
 
+# The status page's operations (core.catalog.OPERATION_MODES): one dict each, nothing logged.
+OPERATIONS: dict[str, tuple[str, str]] = {
+    "ui_status": ("tasks.ui_ops", "ui_status"),
+    "ui_scene": ("tasks.ui_ops", "ui_scene"),
+    "ui_retry": ("tasks.ui_ops", "ui_retry"),
+    "ui_clear": ("tasks.ui_ops", "ui_clear"),
+}
+
 
 class AlreadyLogged(str):
     """A task result the task already wrote to the Stash log (not repeated)."""
 
 
 def run_task(inv: Invocation) -> object:
-    """Run one task; its return value becomes Stash's `output` (a summary a user can act on)."""
-    module_name, func_name = ROUTES[inv.mode or ""]
+    """Run one task; its return value becomes Stash's `output` (a summary a user can act on).
+    An operation's dict is returned as it is (plugin_io.entry writes it as the one JSON line)."""
+    mode = inv.mode or ""
+    if mode in OPERATIONS:
+        module_name, func_name = OPERATIONS[mode]
+        task = TaskContext(inv)
+        try:
+            return getattr(importlib.import_module(module_name), func_name)(task)
+        finally:
+            task.close()
+    module_name, func_name = ROUTES[mode]
     func = getattr(importlib.import_module(module_name), func_name)
     task = TaskContext(inv)
     try:

@@ -163,4 +163,20 @@ def health_check(task: TaskContext) -> str:
     elif not stash_ok:
         checks.problem("Plex and path mapping not checked: settings are read from Stash.")
     verdict = "all good" if not checks.problems else f"{checks.problems} problem(s) found"
+    _remember(task, checks.lines)
     return "\n".join([f"Health Check: {verdict}.", *checks.lines])
+
+
+def _remember(task: TaskContext, lines: list[str]) -> None:
+    """Keep the lines for the status page in Stash's UI (tasks/ui_ops.py); never fails the check."""
+    from sqlite3 import Error
+
+    from sync_queue.ui_view import save_health
+    from tasks.ui_report import health_lines
+
+    try:
+        save_health(task.db, task.clock.now(), health_lines(lines))
+    except (Error, OSError, SyncError) as exc:
+        from core import stashlog
+
+        stashlog.debug(f"Health Check lines not stored: {exc}")

@@ -215,13 +215,13 @@ class World(Observe):
         assert run.error is None, (run.error, run.stderr[-3000:])
         return run
 
-    # ---- the plugin in-process: the real worker drain and reconcile ------------------------------
-    @property
-
     def settle(self, timeout: float = 120.0) -> None:
         """Run Process Queue, then wait until the queue is drained (a background worker may finish it)."""
         self.process_queue()
         self.wait_drained(timeout)
+
+    # ---- the plugin in-process: the real worker drain and reconcile ------------------------------
+    @property
     def db(self) -> sqlite3.Connection:
         """The plugin's database, opened on first use on the world's clock."""
         if self._db is None:

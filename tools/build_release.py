@@ -34,6 +34,7 @@ from tools import wheels  # noqa: E402
 from tools.build_manifest import q, render  # noqa: E402
 
 PACKAGES = ("core", "hooks", "plugin_io", "tasks", "sync_queue", "worker", "stash", "plex", "reconciliation")
+ASSETS = ("ui",)  # the UI plugin's JavaScript and CSS (manifest ui: section)
 FILES = ("Stash2Plex.py", "Stash2Plex.yml", "requirements.txt", "README.md", "LICENSE")
 LOCK = ROOT / "tools" / "release-lock.txt"
 CACHE = ROOT / "dist" / "wheels"
@@ -46,7 +47,7 @@ LOCK_HEADER = ("# Third-party packages bundled in the release zip's vendor/ fold
 def release_files(root: Path = ROOT) -> list[tuple[str, Path]]:
     """(name in zip, source path) for every file the plugin needs, sorted."""
     out = [(name, root / name) for name in FILES if (root / name).is_file()]
-    for package in PACKAGES:
+    for package in (*PACKAGES, *ASSETS):
         for path in sorted((root / package).rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
                 out.append((path.relative_to(root).as_posix(), path))

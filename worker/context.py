@@ -60,6 +60,8 @@ class WorkerContext:
         self.halt: tuple[StopReason, str] | None = None  # why no job may start now (paused, bad settings)
         self._server: Any = None
         self._index: Any = None
+        self.scenes: dict[int, dict[str, Any]] = {}  # the batch's Stash scenes (titles for the status page)
+        self.noted_server: Any = None  # the Plex server whose identity the status page has (worker.handle)
 
     def server(self) -> Any:
         """The Plex server, connected on first use (a failed connect raises a classified SyncError)."""

@@ -100,16 +100,61 @@ def finish(ctx: WorkerContext, prep: Prepared, outcome: PushOutcome, elapsed: fl
 def _record(ctx: WorkerContext, scene: dict[str, Any], desired: Any, location: Location,
             outcome: PushOutcome) -> None:
     from sync_queue.state import SyncRecord
+    from sync_queue.ui_view import note_scene
 
     sid = int(scene["id"])
     now = ctx.clock.now()
     # one commit: the record, the failed-job entry resolved, the end of any not-found window
-    ctx.queue.confirm_push(SyncRecord(
-        scene_id=sid, fingerprints=dict(desired.fingerprints), content_fp=desired.content_fp,
-        owned_tags={k: list(v) for k, v in outcome.owned_tags.items()}, image_fps=dict(outcome.image_fps),
-        section_id=_int(location.section_id), rating_key=_int(location.rating_key),
-        plex_file=location.plex_file, stash_updated_at=scene.get("updated_at"), pushed_at=now))
+    with ctx.queue.transaction():
+        ctx.queue.confirm_push(SyncRecord(
+            scene_id=sid, fingerprints=dict(desired.fingerprints), content_fp=desired.content_fp,
+            owned_tags={k: list(v) for k, v in outcome.owned_tags.items()}, image_fps=dict(outcome.image_fps),
+            section_id=_int(location.section_id), rating_key=_int(location.rating_key),
+            plex_file=location.plex_file, stash_updated_at=scene.get("updated_at"), pushed_at=now))
+        note_scene(ctx.queue.conn, sid, str(scene.get("title") or ""), _paths(scene), now)
     ctx.stats.set(last_push_at=now)
+    _note_server(ctx)
+
+
+def _paths(scene: dict[str, Any]) -> list[str]:
+    from plex.filematch import scene_files
+
+    return scene_files(scene)
+
+
+def note_label(ctx: WorkerContext, job: Any) -> None:
+    """Keep the title and paths of a scene the worker fails on (the status page shows them
+    without asking Stash). Best effort: the job's routing never depends on it."""
+    scene = ctx.scenes.get(int(job.target_id)) if job.kind == "scene" else None
+    if scene is None:
+        return
+    from sync_queue.ui_view import note_scene
+
+    try:
+        note_scene(ctx.queue.conn, int(job.target_id), str(scene.get("title") or ""), _paths(scene), ctx.clock.now())
+    except Exception as exc:  # noqa: BLE001 — a label must never stop the sync
+        from core import stashlog
+
+        stashlog.debug(f"scene label not stored: {exc}")
+
+
+def _note_server(ctx: WorkerContext) -> None:
+    """Once per Plex connection: its machine identifier (the page's "Open in Plex" link) and the
+    names of the libraries in use (no request: the sections were fetched to locate the item)."""
+    server = ctx.server()
+    if ctx.noted_server is server:
+        return
+    ctx.noted_server = server
+    from plex.locate import configured_sections
+    from sync_queue.ui_view import note_plex_server
+
+    try:
+        sections = {str(s.section_id): str(s.title) for s in configured_sections(server, ctx.settings)}
+        note_plex_server(ctx.queue.conn, str(getattr(server, "machineIdentifier", "") or ""), sections)
+    except Exception as exc:  # noqa: BLE001 — the page's link must never stop the sync
+        from core import stashlog
+
+        stashlog.debug(f"Plex server identity not stored: {exc}")
 
 
 def _int(value: object) -> int | None:

@@ -116,6 +116,7 @@ def run_scenes(ctx: WorkerContext, pool: ThreadPoolExecutor, jobs: list[Any],
     """Process the scene jobs of one batch. On DOWN/STOP the pushes in flight are finished and
     settled, the jobs not started go back uncharged."""
     todo = deque(jobs)
+    ctx.scenes = by_id  # route/handle name a failed or pushed scene for the status page
     inflight: dict[Future[handle.PushResult], handle.Prepared] = {}
     verdict = Verdict.CONTINUE
 

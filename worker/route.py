@@ -27,6 +27,7 @@ def put_back(ctx: WorkerContext, job: Job, due_at: float, error: str) -> None:
 
 
 def dead_letter(ctx: WorkerContext, job: Job, err: SyncError) -> None:
+    handle.note_label(ctx, job)
     ctx.queue.dead_letter(job, err)
     ctx.stats.failed(err.kind)
     stashlog.warning(f"{job.kind} {job.target_id} moved to Failed Jobs ({err.kind}): {err}")
@@ -108,6 +109,7 @@ def _not_found(ctx: WorkerContext, job: Job, err: NotInPlex) -> Verdict:
     now = ctx.clock.now()
     if job.attempts == 0:  # a fresh admission starts a fresh window
         ctx.queue.forget_not_found(sid)
+        handle.note_label(ctx, job)  # the status page lists it with its title and paths
     first_seen, scanned = ctx.queue.not_found_since(sid)
     if not scanned and s.trigger_plex_scan and handle.request_scan(ctx, sid, err):
         ctx.stats.add("scans_requested")

@@ -119,3 +119,19 @@ def test_previous_generation_keys_are_kept():
         translated, _ = translate({key: "1"})
         assert set(translated) <= page_or_tuning and (translated or key in RETIRED), key
         assert key in EARLIER_KEYS or key in translated, key
+
+
+UI_KEYS = {"requires", "javascript", "css", "csp", "assets"}  # Stash's UIConfig (pkg/plugin/config.go)
+
+
+def test_ui_section_loads_the_page_files_that_exist():
+    ui = manifest()["ui"]
+    assert set(ui) <= UI_KEYS and ui == {"javascript": ["ui/stash2plex.js"], "css": ["ui/stash2plex.css"]}
+    for name in (*ui["javascript"], *ui["css"]):
+        assert not name.startswith(("http:", "https:", "/")), "a relative path: served by Stash, no CDN"
+        assert (ROOT / name).is_file(), name
+
+
+def test_operations_are_not_tasks_on_the_tasks_page():
+    modes = {t["defaultArgs"]["mode"] for t in manifest()["tasks"]}
+    assert modes == set(MODES) and not modes & set(catalog.OPERATION_MODES)

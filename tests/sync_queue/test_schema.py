@@ -32,7 +32,8 @@ PLUGIN_DIRS = ("core", "hooks", "plugin_io", "tasks", "sync_queue", "worker", "p
                "bench", "sandbox", "tools")
 QUEUE_NAMES = {"JOBS", "NOT_FOUND", "WAITING", "IN_PROGRESS", "FINISHED"}
 TABLES = {"ack_queue_jobs", "meta", "sync_state", "sync_dlq", "worker_not_found", "worker_stats", "plex_index",
-          "plex_index_sections", "reconcile_heals", "reconcile_desired", "reconcile_schedule", "plex_collections"}
+          "plex_index_sections", "reconcile_heals", "reconcile_desired", "reconcile_schedule", "plex_collections",
+          "scene_labels"}
 
 
 def tables(conn: sqlite3.Connection) -> set[str]:
@@ -45,7 +46,7 @@ def columns(conn: sqlite3.Connection, table: str) -> list[str]:
 
 
 def test_the_registry_is_ordered_and_versioned(tmp_path):
-    assert SCHEMA_VERSION == len(MIGRATIONS) == 3
+    assert SCHEMA_VERSION == len(MIGRATIONS) == 4
     conn = open_db(tmp_path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert tables(conn) == TABLES
