@@ -139,6 +139,21 @@ class StashSandbox:
                     runner(event, conn)
         self.state.hook_runner = run_all
 
+    def add_plugin(self, folder: str | Path, env: dict[str, str], plugin_id: str = "Stash2Plex",
+                   enabled: bool = True) -> Any:
+        """Load the plugin in `folder` (its `<plugin_id>.yml`): runPluginOperation / runPluginTask
+        run it as a subprocess with `env` (e.g. STASH2PLEX_DATA_DIR), and its ui: files are served
+        at /plugin/<id>/javascript and /css. Returns the plugin_ops.PluginHost (`enabled`, `runs`)."""
+        from sandbox.stash.plugin_ops import PluginHost
+
+        def connection(visited: Visited) -> dict[str, Any]:
+            return self.server_connection(visited=visited)
+
+        host = PluginHost(Path(folder).resolve(), plugin_id, dict(env), connection, enabled)
+        with self.data.lock:
+            self.data.plugins[plugin_id] = host
+        return host
+
     def new_session(self) -> str:
         """Log in again: a fresh session cookie whose expiry clock starts now."""
         self.state.session_cookie = self.state.issue_session()

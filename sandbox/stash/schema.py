@@ -26,6 +26,8 @@ from sandbox.stash import filters
 from sandbox.stash.fastexec import execute_query
 from sandbox.stash.merges import MERGE_MUTATIONS
 from sandbox.stash.mutations import MUTATIONS
+from sandbox.stash.plugin_ops import QUERY_RESOLVERS as PLUGIN_QUERIES
+from sandbox.stash.plugin_ops import RESOLVERS as PLUGIN_MUTATIONS
 from sandbox.stash.views import (
     Ctx,
     group_view,
@@ -205,10 +207,10 @@ QUERIES = {
 def schema() -> GraphQLSchema:
     """The subset schema with resolvers attached (Query/Mutation root fields only)."""
     built = build_schema(SDL_PATH.read_text(encoding="utf-8"))
-    for name, fn in QUERIES.items():
+    for name, fn in (QUERIES | PLUGIN_QUERIES).items():
         built.query_type.fields[name].resolve = fn
     assert built.mutation_type is not None
-    for name, fn in (MUTATIONS | MERGE_MUTATIONS).items():
+    for name, fn in (MUTATIONS | MERGE_MUTATIONS | PLUGIN_MUTATIONS).items():
         built.mutation_type.fields[name].resolve = fn
     return built
 

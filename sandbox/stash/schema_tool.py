@@ -19,12 +19,15 @@ OUT = Path(__file__).resolve().parent / "schema.graphql"
 # type name -> kept field names (None = every field/value of the type)
 KEEP: dict[str, tuple[str, ...] | None] = {
     "Query": ("findScene", "findScenes", "findPerformer", "findPerformers", "findStudio", "findStudios",
-              "findTag", "findTags", "findGroup", "findGroups", "configuration", "jobQueue", "version"),
+              "findTag", "findTags", "findGroup", "findGroups", "configuration", "jobQueue", "findJob", "plugins",
+              "version"),
     "Mutation": ("sceneCreate", "sceneUpdate", "sceneMerge", "bulkSceneUpdate", "sceneDestroy", "scenesDestroy",
                  "scenesUpdate", "performerUpdate", "performerMerge", "studioUpdate", "tagUpdate", "tagsMerge",
-                 "groupUpdate", "configurePlugin"),
+                 "groupUpdate", "configurePlugin", "runPluginTask", "runPluginOperation"),
     "Time": None, "Map": None, "PluginConfigMap": None, "Int64": None,
-    "Version": None, "JobStatus": None, "Job": None,
+    "Version": None, "JobStatus": None, "Job": None, "FindJobInput": None, "Any": None,
+    "Plugin": ("id", "name", "description", "url", "version", "enabled", "tasks", "requires", "paths"),
+    "PluginTask": ("name", "description"), "PluginPaths": None, "PluginArgInput": None, "PluginValueInput": None,
     "ConfigResult": ("general", "plugins"),
     "ConfigGeneralResult": ("apiKey",),
     "Scene": ("id", "title", "code", "details", "director", "urls", "date", "rating100", "organized",

@@ -184,6 +184,11 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, b"", "text/css; charset=utf-8")  # the user's custom CSS: none here
         elif (match := _IMAGE_ROUTE.match(path)) and self.command in ("GET", "HEAD"):
             self._image(match.group(1), int(match.group(2)), match.group(3), parse_qs(query))
+        elif path.startswith("/plugin/") and self.command in ("GET", "HEAD"):
+            from sandbox.stash.plugin_ops import serve
+
+            status, data, ctype = serve(self.server.state.world, path)
+            self._send(status, data, ctype)
         elif _MOUNTED.match(path) or path.startswith("/assets/") or (posixpath.splitext(path)[1]
                                                                      and path != "/index.html"):
             self._send(404, b"404 page not found\n")  # a route Stash has but the sandbox lacks, or a file

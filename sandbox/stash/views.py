@@ -181,5 +181,5 @@ def scene_view(ctx: Ctx, s: Scene) -> dict[str, Any]:
 
 def job_view(job: Any) -> dict[str, Any]:
     return {"id": str(job.id), "status": job.status, "subTasks": list(job.sub_tasks), "description": job.description,
-            "progress": job.progress, "startTime": job.start_time, "endTime": None, "addTime": job.add_time,
-            "error": None}
+            "progress": job.progress, "startTime": job.start_time, "endTime": job.end_time, "addTime": job.add_time,
+            "error": job.error}

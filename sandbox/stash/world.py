@@ -153,6 +153,8 @@ class Job:
     add_time: str
     start_time: str | None
     sub_tasks: tuple[str, ...] = ()
+    end_time: str | None = None
+    error: str | None = None
 
 
 def fingerprints(path: str) -> dict[str, str]:
@@ -194,6 +196,8 @@ class World:
     groups: dict[int, Group] = field(default_factory=dict)
     plugin_config: dict[str, dict[str, Any]] = field(default_factory=dict)
     jobs: list[Job] = field(default_factory=list)
+    job_history: list[Job] = field(default_factory=list)  # finished jobs findJob still finds (plugin_ops)
+    plugins: dict[str, Any] = field(default_factory=dict)  # plugin id -> plugin_ops.PluginHost
     hook_events: list[dict[str, Any]] = field(default_factory=list)
     version: str = "v0.28.1"
     version_hash: str = "cf3489efd"
