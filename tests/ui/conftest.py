@@ -80,6 +80,7 @@ def stage(make_world: Any, modules: Path, browser: Any) -> Iterator[Any]:
 
     def build(**kwargs: Any) -> Stage:
         world = make_world(**kwargs)
+        world.stash.add_plugin(ROOT, world.env())  # Stash loads the plugin: operations, tasks, ui: files
         host = HostServer(world.stash.url, modules).__enter__()
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         st = Stage(world, host, context.new_page())
