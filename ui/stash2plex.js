@@ -375,7 +375,7 @@
           })
         )
       : h("p", { className: "s2p-empty" }, "No Health Check has run yet: press Health Check above.");
-    var when = health && health.at ? h("span", { className: "s2p-when" }, " · " + ago(health.at)) : null;
+    var when = health && health.at ? h("span", { className: "s2p-when" }, "ran " + ago(health.at)) : null;
     return h(Card, { id: "health", title: "Health Check", extra: when }, body);
   }
 

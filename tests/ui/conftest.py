@@ -6,6 +6,7 @@ reached anything but the host server (no CDN, no Plex from the browser) or threw
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -61,10 +62,12 @@ class Stage:
         return self.page
 
     def shot(self, name: str, selector: str | None = None) -> None:
-        """A screenshot for docs/ (the whole page, or one element)."""
+        """A screenshot (the whole page, or one element): into docs/ with
+        STASH2PLEX_UI_SCREENSHOTS=1, else into the test's folder (a test run leaves git clean)."""
         target = self.page.locator(selector) if selector else self.page
         kwargs: dict[str, Any] = {} if selector else {"full_page": True}
-        target.screenshot(path=str(DOCS / name), animations="disabled", **kwargs)
+        folder = DOCS if os.environ.get("STASH2PLEX_UI_SCREENSHOTS") == "1" else self.world.data_dir.parent
+        target.screenshot(path=str(folder / name), animations="disabled", **kwargs)
 
     def check(self) -> None:
         assert self.errors == [], self.errors

@@ -39,7 +39,6 @@ def test_failed_job_appears_and_retry_moves_it_back(stage: Any) -> None:
     assert row.get_attribute("data-scene-id") == str(sid)
     assert _title(st, sid) in row.inner_text()
     assert page.locator("[data-s2p=queue-failed]").inner_text() == "1"
-    st.shot("ui-status-page.png")
     row.locator("[data-s2p=retry]").click()
     page.locator("[data-s2p=notice]", has_text="Retried 1").wait_for()
     page.locator(FAILED_ROW).wait_for(state="detached")
@@ -103,3 +102,25 @@ def test_backend_error_shows_a_message_not_a_blank_page(stage: Any) -> None:
     box.wait_for()
     assert "could not answer" in box.inner_text()
     assert page.locator("[data-s2p=task-sync-all]").is_visible()  # the buttons stay usable
+
+
+def test_screenshot_of_a_lived_in_page(stage: Any) -> None:
+    """docs/ui-status-page.png: after a Health Check, a full reconcile and its pushes, with scenes
+    Plex does not have and one failed job."""
+    st: Stage = stage(scenes=10, in_plex=0.8, max_retries=1, skip_not_found=False)
+    w = st.world
+    w.task("health_check")
+    w.task("reconcile_all")
+    w.process_queue()
+    sid = sorted(w.rating_keys)[1]
+    w.scene_update(sid, title="Edited while Plex was timing out")
+    w.admit_scenes([sid])
+    w.plex.set_faults(error_status=408)
+    w.process_queue()
+    w.plex.clear_faults()
+    page = st.status_page()
+    page.locator(FAILED_ROW).wait_for()
+    page.locator("[data-s2p=not-found]").first.wait_for()
+    page.locator("[data-s2p=health-line]").first.wait_for()
+    assert "10 scenes" in page.locator("[data-s2p=last-reconcile]").inner_text()
+    st.shot("ui-status-page.png")
