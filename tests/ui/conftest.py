@@ -77,7 +77,7 @@ class Stage:
 
 
 @pytest.fixture
-def stage(make_world: Any, modules: Path, browser: Any) -> Iterator[Any]:
+def stage(browser: Any, modules: Path, make_world: Any) -> Iterator[Any]:
     """`stage(**world_kwargs)` → a Stage (closed, and checked, after the test)."""
     made: list[tuple[Stage, HostServer, Any]] = []
 
