@@ -5,13 +5,17 @@ Stash jobs, and a backend error shows a message in place of the data."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from typing import Any
+
+import pytest
 
 from tests.ui.conftest import Stage
 from tests.world import wait_until
 
 FAILED_ROW = "[data-s2p=failed-job]"
+FIND_JOB = "query($i: ID!) { findJob(input: {id: $i}) { id status description } }"
 
 
 def _failed_job(st: Stage) -> int:
@@ -66,10 +70,31 @@ def test_process_queue_button_runs_a_stash_task(stage: Any) -> None:
     page = st.status_page()
     assert page.locator("[data-s2p=queue-waiting]").inner_text() == str(len(ids))
     page.click("[data-s2p=task-process-queue]")
-    page.locator("[data-s2p=notice]", has_text="Process Queue started").wait_for()
+    notice = page.locator("[data-s2p=notice]", has_text="Process Queue started")
+    notice.wait_for()
+    job = _stash_job(st, notice.inner_text())
+    assert job["description"] == "Running plugin task: Process Queue", job
     assert wait_until(lambda: st.world.counts()["waiting"] == 0, timeout=60)
     page.locator("[data-s2p=queue-waiting]", has_text="0").wait_for(timeout=30_000)  # the page keeps polling
     assert page.locator("[data-s2p=last-push]").inner_text() != "none yet"
+
+
+def _stash_job(st: Stage, notice: str) -> dict[str, Any]:
+    """The Stash job a task button started, by the id the page shows (Stash's task list has it)."""
+    match = re.search(r"Stash job (\d+)", notice)
+    assert match, notice
+    return st.world.gql(FIND_JOB, {"i": match.group(1)})["findJob"]
+
+
+@pytest.mark.parametrize(("button", "task"), [("sync-all", "Sync All Scenes"), ("reconcile", "Reconcile (Recent)")])
+def test_sync_and_reconcile_buttons_start_their_tasks(stage: Any, button: str, task: str) -> None:
+    st: Stage = stage(scenes=6)
+    page = st.status_page()
+    page.click(f"[data-s2p=task-{button}]")
+    notice = page.locator("[data-s2p=notice]", has_text="started")
+    notice.wait_for()
+    assert _stash_job(st, notice.inner_text())["description"] == f"Running plugin task: {task}"
+    assert wait_until(lambda: st.world.counts()["records"] == 6 and st.world.drained(), timeout=90)
 
 
 def test_health_check_button_and_its_results(stage: Any) -> None:
