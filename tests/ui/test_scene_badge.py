@@ -3,6 +3,7 @@ reload (the badge polls while the scene waits), and "Open in Plex" links to the 
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
 from tests.ui.conftest import Stage
@@ -43,3 +44,16 @@ def test_badge_shows_a_failed_push_with_its_reason(stage: Any) -> None:
     badge = page.locator(f"{BADGE}[data-state=failed]")
     badge.wait_for()
     assert badge.get_attribute("title")
+
+
+def test_badge_says_unavailable_when_the_plugin_cannot_answer(stage: Any) -> None:
+    st: Stage = stage(scenes=4)
+    shutil.rmtree(st.world.data_dir)  # the plugin cannot open its database
+    st.world.data_dir.write_text("not a folder")
+    page = st.open(f"scenes/{sorted(st.world.rating_keys)[0]}")
+    badge = page.locator(f"{BADGE}[data-state=error]")
+    badge.wait_for()
+    assert badge.get_attribute("title")  # the plugin's error text, on hover
+    page.click("[data-s2p=scene-tab]")
+    page.locator(".s2p-error").wait_for()
+    assert page.locator("[data-host=scene-page] .host-scene-title").is_visible()  # Stash's page still renders
