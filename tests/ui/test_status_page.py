@@ -49,7 +49,7 @@ def test_failed_job_appears_and_retry_moves_it_back(stage: Any) -> None:
     assert st.world.counts()["failed"] == 0
     st.world.wait_drained(60)  # the retry started the worker: the scene is pushed now
     assert st.world.wrong_scenes([sid]) == []
-    page.locator("[data-s2p=queue-failed]", has_text="0").wait_for()
+    page.locator("[data-s2p=queue-failed]", has_text=re.compile(r"^0$")).wait_for()
     page.locator("[data-s2p=last-push]", has_text=_title(st, sid)).wait_for(timeout=40_000)  # it polls
 
 
@@ -75,7 +75,7 @@ def test_process_queue_button_runs_a_stash_task(stage: Any) -> None:
     job = _stash_job(st, notice.inner_text())
     assert job["description"] == "Running plugin task: Process Queue", job
     assert wait_until(lambda: st.world.counts()["waiting"] == 0, timeout=60)
-    page.locator("[data-s2p=queue-waiting]", has_text="0").wait_for(timeout=30_000)  # the page keeps polling
+    page.locator("[data-s2p=queue-waiting]", has_text=re.compile(r"^0$")).wait_for(timeout=30_000)  # the page keeps polling
     assert page.locator("[data-s2p=last-push]").inner_text() != "none yet"
 
 
