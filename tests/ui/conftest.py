@@ -69,6 +69,16 @@ class Stage:
         folder = DOCS if os.environ.get("STASH2PLEX_UI_SCREENSHOTS") == "1" else self.world.data_dir.parent
         target.screenshot(path=str(folder / name), animations="disabled", **kwargs)
 
+    def failed_scene(self) -> int:
+        """One scene pushed while Plex answers 408 (with max_retries=1: straight to Failed Jobs)."""
+        w = self.world
+        sid = sorted(w.rating_keys)[0]
+        w.admit_scenes([sid])
+        w.plex.set_faults(error_status=408)
+        w.process_queue()
+        w.plex.clear_faults()
+        return sid
+
     def check(self) -> None:
         assert self.errors == [], self.errors
         origin = self.host.url.split("/stash/")[0]

@@ -34,12 +34,7 @@ def test_badge_changes_after_a_push_and_links_to_plex(stage: Any) -> None:
 
 def test_badge_shows_a_failed_push_with_its_reason(stage: Any) -> None:
     st: Stage = stage(scenes=6, max_retries=1)
-    w = st.world
-    sid = sorted(w.rating_keys)[0]
-    w.admit_scenes([sid])
-    w.plex.set_faults(error_status=408)
-    w.process_queue()
-    w.plex.clear_faults()
+    sid = st.failed_scene()
     page = st.open(f"scenes/{sid}")
     badge = page.locator(f"{BADGE}[data-state=failed]")
     badge.wait_for()

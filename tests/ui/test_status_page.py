@@ -20,12 +20,8 @@ FIND_JOB = "query($i: ID!) { findJob(input: {id: $i}) { id status description } 
 
 def _failed_job(st: Stage) -> int:
     """One scene pushed while Plex answers 408 with max_retries=1: straight to Failed Jobs."""
+    sid = st.failed_scene()
     w = st.world
-    sid = sorted(w.rating_keys)[0]
-    w.admit_scenes([sid])
-    w.plex.set_faults(error_status=408)
-    w.process_queue()
-    w.plex.clear_faults()
     assert w.counts()["failed"] == 1, w.db_rows("SELECT * FROM sync_dlq")
     return sid
 
