@@ -42,7 +42,7 @@ class PluginHost:
 
     def manifest(self) -> dict[str, Any]:
         if self._manifest is None:
-            from tests.plugin.yaml_subset import parse  # the strict reader of the generated manifest
+            from sandbox.yaml_subset import parse  # the strict reader of the generated manifest
 
             value = parse((self.folder / f"{self.plugin_id}.yml").read_text(encoding="utf-8"))
             assert isinstance(value, dict)

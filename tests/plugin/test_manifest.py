@@ -10,8 +10,8 @@ from core import catalog
 from core.catalog import HOOK_TYPES
 from core.legacy_settings import EARLIER_KEYS, RETIRED, translate
 from core.settings import PAGE_SPECS, SPECS
+from sandbox.yaml_subset import parse
 from tests.plugin.helpers import ROOT
-from tests.plugin.yaml_subset import parse
 from tools.build_manifest import MANIFEST, manifest_data, render
 
 TOP_KEYS = {"name", "description", "url", "version", "exec", "interface", "errLog", "tasks", "hooks", "ui", "settings"}

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from core import catalog
 from core.settings import SPECS
+from sandbox.yaml_subset import parse
 from tests.plugin.helpers import ROOT, LockHolder, hook_doc
-from tests.plugin.yaml_subset import parse
 from tools import build_docs
 from tools.build_release import build, release_files
 
