@@ -7,6 +7,7 @@ is what keeps a 100,000-scene sync from making hidden per-item requests or hangi
 from __future__ import annotations
 
 import os
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
@@ -149,7 +150,7 @@ def classify(exc: BaseException) -> SyncError:
     """Map a requests/plexapi failure to the worker's taxonomy; messages are redacted."""
     if isinstance(exc, SyncError):
         return exc
-    msg = redact(f"{type(exc).__name__}: {exc}")
+    msg = _plain(redact(f"{type(exc).__name__}: {exc}"))
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return ServerDown(f"Plex did not accept a connection in time: {msg}")
     if isinstance(exc, requests.exceptions.ReadTimeout):
@@ -181,6 +182,14 @@ def classify(exc: BaseException) -> SyncError:
     if isinstance(exc, requests.exceptions.RequestException):
         return Transient(f"Plex request failed: {msg}")
     return Permanent(f"Unexpected error talking to Plex: {msg}")
+
+
+def _plain(text: str) -> str:
+    """An error text without the HTML page a server or proxy sent with it (plexapi quotes the body):
+    tags dropped, whitespace collapsed, so the Stash log and the status page show one readable line."""
+    if "<" not in text:
+        return text
+    return " ".join(re.sub(r"<[^>]*>", " ", text).split())
 
 
 @dataclass(frozen=True)

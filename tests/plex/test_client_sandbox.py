@@ -50,6 +50,7 @@ def test_status_classification(plex: PlexSandbox, server: Any, status: int, kind
         _raw(server, rk)
     _assert_redacted(err.value)
     assert status != 404 or "/library/metadata/" in str(err.value)
+    assert "<" not in str(err.value) and "\n" not in str(err.value)  # Plex's HTML error page, as plain words
 
 
 def _raw(server: Any, rk: str) -> None:
