@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from sync_queue.lock import is_held_by_other
-from tests.world import PLEX_PREFIX, ROOT, MakeWorld, World, wait_until
+from tests.world import PLEX_PREFIX, ROOT, MakeWorld, World, size, wait_until
 from worker.process import LOG_NAME, ensure_worker, spawn_worker
 
 
@@ -93,7 +93,7 @@ def test_disabled_plugin_drains_nothing(world: World) -> None:
 
 
 def test_sigkill_at_random_points_loses_nothing(make_world: MakeWorld) -> None:
-    kills, scenes = 10, 1000  # a 1,000-job drain killed 10 times
+    kills, scenes = size(6, 10), size(600, 1000)  # a 1,000-job drain killed 10 times (600 / 6 in CI)
     rng = random.Random(1234)
     w = make_world(scenes=scenes, seed=9, sync_poster=False, stash_prefix=PLEX_PREFIX)
     w.admit_scenes()
